@@ -1,0 +1,21 @@
+//! Pilane's schema, as SeaORM migrations: one self-contained file per change, applied in order by
+//! [`Migrator`]. The same files build the same schema on SQLite and on Postgres.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_tasks;
+mod m20261122_000002_create_task_events;
+mod m20261122_000003_create_digit_chunks;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_tasks::Migration),
+            Box::new(m20261122_000002_create_task_events::Migration),
+            Box::new(m20261122_000003_create_digit_chunks::Migration),
+        ]
+    }
+}

@@ -1,0 +1,111 @@
+use std::{net::SocketAddr, time::{Duration, Instant}};
+
+use anyhow::Context;
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::{
+    config::Config,
+    events::{Bus, Change},
+    storage::Storage,
+    tasks::{Runner, RunnerConfig, Tasks},
+    web::{AppState, Lifecycle, live::LiveFeed, router},
+};
+
+/// How often the runner looks for work nobody announced.
+const POLL_INTERVAL: Duration = Duration::from_secs(2);
+
+/// A built application: database ready, runner started, socket bound, not serving yet.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    storage: Storage,
+    runner: JoinHandle<()>,
+    shutdown: CancellationToken,
+    grace: Duration,
+}
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let started = Instant::now();
+        let step = Instant::now();
+        let storage = Storage::connect(&config.database_url)
+            .await
+            .with_context(|| format!("could not open the database at {}", config.database_url))?;
+        info!(backend = storage.backend_name(), elapsed_ms = ms(step), "connected to the database");
+
+        let step = Instant::now();
+        storage.migrate().await.context("could not apply the database migrations")?;
+        info!(elapsed_ms = ms(step), "migrations applied");
+
+        let bus = Bus::default();
+        let step = Instant::now();
+        let recovered = storage
+            .recover_orphans("The server stopped while computing it; it runs again.")
+            .await
+            .context("could not recover tasks left running")?;
+        for (task_id, event) in &recovered {
+            bus.publish(Change::stage(*task_id, *event));
+        }
+        info!(recovered = recovered.len(), elapsed_ms = ms(step), "recovered tasks left running by a stopped process");
+
+        let shutdown = CancellationToken::new();
+        let tasks = Tasks::new(storage.clone(), bus, config.max_digits);
+        let runner = Runner::new(
+            tasks.clone(),
+            RunnerConfig { workers: config.workers, threads_per_task: config.threads_per_task, poll_interval: POLL_INTERVAL },
+        );
+        let runner = tokio::spawn(runner.run(shutdown.clone()));
+        info!(workers = config.workers, threads_per_task = config.threads_per_task, "runner started");
+
+        let step = Instant::now();
+        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("could not listen on {}", config.bind))?;
+        let live = LiveFeed::start(tasks.clone(), shutdown.clone());
+        let state = AppState { tasks, live, lifecycle: Lifecycle::new(shutdown.clone()) };
+        info!(address = %listener.local_addr()?, elapsed_ms = ms(step), total_ms = ms(started), "listening");
+        Ok(Self { listener, state, storage, runner, shutdown, grace: config.shutdown_grace })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().map_or(0, |addr| addr.port())
+    }
+
+    /// Cancelling this token shuts the app down as a signal would.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down within the grace period.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        super::shutdown::on_signals(self.shutdown.clone(), self.grace, self.state.lifecycle.clone());
+        self.serve().await
+    }
+
+    /// Serves until the shutdown token fires, then drains: streams end, running tasks go back to
+    /// the queue, connections close, the pool closes.
+    pub async fn serve(self) -> anyhow::Result<()> {
+        let Self { listener, state, storage, runner, shutdown, .. } = self;
+        let lifecycle = state.lifecycle.clone();
+        let app = router(state);
+        lifecycle.set_ready();
+        info!("ready");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .await
+            .context("the server failed")?;
+        info!("HTTP connections drained");
+        runner.await.context("the runner panicked")?;
+        storage.close().await.context("could not close the database")?;
+        info!("database closed; bye");
+        Ok(())
+    }
+}
+
+fn ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}

@@ -1,0 +1,57 @@
+use super::UnknownValue;
+
+/// What a running task is doing right now, shown next to its progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Reading digits already in the store instead of computing them.
+    Reading,
+    Series,
+    SquareRoot,
+    Division,
+    Conversion,
+    Verifying,
+    Storing,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Reading => "reading",
+            Phase::Series => "series",
+            Phase::SquareRoot => "square_root",
+            Phase::Division => "division",
+            Phase::Conversion => "conversion",
+            Phase::Verifying => "verifying",
+            Phase::Storing => "storing",
+        }
+    }
+
+    /// The phase as a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Reading => "reading stored digits",
+            Phase::Series => "series",
+            Phase::SquareRoot => "square root",
+            Phase::Division => "division",
+            Phase::Conversion => "decimal conversion",
+            Phase::Verifying => "verifying",
+            Phase::Storing => "storing",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, UnknownValue> {
+        [
+            Phase::Reading,
+            Phase::Series,
+            Phase::SquareRoot,
+            Phase::Division,
+            Phase::Conversion,
+            Phase::Verifying,
+            Phase::Storing,
+        ]
+        .into_iter()
+        .find(|phase| phase.as_str() == value)
+        .ok_or_else(|| UnknownValue { kind: "phase", value: value.to_owned() })
+    }
+}

@@ -1,0 +1,21 @@
+//! Pilane computes the decimal digits of pi on demand and shows every request as a live task.
+//!
+//! The layers, and the only directions they depend in:
+//!
+//! ```text
+//! web ──► tasks ──► domain   (pure types, no I/O)
+//!  │        ├────► pi       (the engine: pure computation)
+//!  │        ├────► storage  (SeaORM; the only place that knows SQL)
+//!  │        └────► events   (the change bus)
+//!  └──► web::views (maud)    app wires everything: config, telemetry, startup, shutdown
+//! ```
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod events;
+pub mod pi;
+pub mod storage;
+pub mod tasks;
+pub mod telemetry;
+pub mod web;

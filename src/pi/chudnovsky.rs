@@ -1,0 +1,301 @@
+//! The Chudnovsky series for 1/pi, summed exactly by binary splitting.
+//!
+//! The series is
+//!
+//! $$
+//! \frac{426880\sqrt{10005}}{\pi} = \sum_{k=0}^\infty a_k, \quad
+//! a_k = \frac{(-1)^k (6k)!\,(A + Bk)}{(3k)!\,(k!)^3\,640320^{3k}},
+//! $$
+//!
+//! with $A = 13591409$ and $B = 545140134$ (D. V. and G. V. Chudnovsky, 1988). Consecutive terms
+//! have the ratio $a_k / a_{k-1} = -p_k (A + Bk) / (q_k (A + B(k-1)))$ with
+//! $p_k = (6k-5)(2k-1)(6k-1)$ and $q_k = k^3 \cdot 640320^3 / 24$, so for a range of terms
+//! $[a, b)$ the integers
+//!
+//! $$
+//! P(a,b) = \prod_{k=a}^{b-1} p_k, \quad Q(a,b) = \prod_{k=a}^{b-1} q_k, \quad
+//! T(a,b) = Q(a,b) \sum_{k=a}^{b-1} a_k \frac{q_0 \cdots q_{a-1}}{p_0 \cdots p_{a-1}}
+//! \quad (p_0 = q_0 = 1)
+//! $$
+//!
+//! combine over a split point $m$ as $P = P_l P_r$, $Q = Q_l Q_r$, $T = T_l Q_r + P_l T_r$,
+//! and $T(0,N)/Q(0,N)$ is the sum of the first $N$ terms. Binary splitting (E. A. Karatsuba, 1991;
+//! B. Haible and T. Papanikolaou, 1998) builds the three products as a balanced tree, so the big
+//! multiplications happen between numbers of similar size, where fast multiplication pays.
+//!
+//! $Q$ is kept as an odd part and a power of two: $640320^3/24 = 2^{15} \cdot 333833583375$ and
+//! the powers of two of $k^3$ then become shifts instead of multiplied bits.
+
+use std::thread;
+
+use malachite::base::num::arithmetic::traits::{Pow, UnsignedAbs};
+use malachite::{Integer, Natural};
+
+use super::control::Cancelled;
+use super::progress::SeriesProgress;
+
+const A: u64 = 13_591_409;
+const B: u64 = 545_140_134;
+/// The odd part of 640320³ / 24.
+const Q_ODD_FACTOR: u64 = 333_833_583_375;
+/// The exponent of two in 640320³ / 24.
+const Q_TWOS: u64 = 15;
+
+/// Below this many terms a range is summed without checking for cancellation or reporting
+/// progress: the checks would cost more than the arithmetic.
+pub(crate) const LEAF_TERMS: u64 = 32;
+
+/// Below this many terms a range is not worth a thread of its own.
+pub(crate) const PARALLEL_MIN_TERMS: u64 = 1024;
+
+/// The sum of terms $[0, N)$: $\sum_{k<N} a_k = T / (Q_{odd} \cdot 2^{q_{shift}})$.
+pub(crate) struct SeriesSum {
+    pub(crate) q_odd: Natural,
+    pub(crate) q_shift: u64,
+    pub(crate) t: Natural,
+}
+
+/// $P$, $Q$ and $T$ of a range of terms. `p` is absent on the right spine of the tree, whose $P$
+/// no parent needs.
+struct Splitting {
+    p: Option<Natural>,
+    q_odd: Natural,
+    q_shift: u64,
+    t: Integer,
+}
+
+/// How a range of terms is summed: directly, or from two halves, each with some of the threads.
+enum Shape {
+    Leaf,
+    Node {
+        mid: u64,
+        left_threads: usize,
+        right_threads: usize,
+    },
+}
+
+/// Sums the first `terms` terms of the Chudnovsky series exactly, on up to `threads` threads.
+///
+/// The result does not depend on `threads`: $P$, $Q$ and $T$ of a range are exact integers that
+/// do not depend on where the range is split.
+///
+/// Progress is counted in the units of [`progress_units`]; cancellation is checked at every node
+/// of the tree above [`LEAF_TERMS`].
+///
+/// # Worst-case complexity
+/// $T(n) = O(M(n \log n) \log n)$, where $n$ is `terms` and $M(n)$ is the time to multiply two
+/// $n$-bit numbers, $O(n \log n \log\log n)$ in malachite. Additional memory is
+/// $O(n \log n)$.
+pub(crate) fn sum(
+    terms: u64,
+    threads: usize,
+    progress: &SeriesProgress<'_, '_>,
+) -> Result<SeriesSum, Cancelled> {
+    let whole = split(0, terms.max(1), false, threads.max(1), progress)?;
+    let t = Natural::try_from(whole.t).expect("a partial sum of the series is positive");
+    Ok(SeriesSum {
+        q_odd: whole.q_odd,
+        q_shift: whole.q_shift,
+        t,
+    })
+}
+
+/// The number of progress units that [`sum`] reports for the same arguments.
+pub(crate) fn progress_units(terms: u64, threads: usize) -> u64 {
+    units(0, terms.max(1), threads.max(1))
+}
+
+fn units(a: u64, b: u64, threads: usize) -> u64 {
+    match shape(a, b, threads) {
+        Shape::Leaf => leaf_units(a, b),
+        Shape::Node {
+            mid,
+            left_threads,
+            right_threads,
+        } => units(a, mid, left_threads) + units(mid, b, right_threads) + merge_units(a, b),
+    }
+}
+
+/// A leaf block is a small tree of cheap multiplications: about one unit per term.
+fn leaf_units(a: u64, b: u64) -> u64 {
+    b - a
+}
+
+/// A merge multiplies numbers whose size grows with the number of terms and, slowly, with the
+/// index of the terms; fast multiplication adds a logarithmic factor. One unit is about one term's
+/// worth of work at a leaf.
+fn merge_units(a: u64, b: u64) -> u64 {
+    let bits = cost_integral(a, b);
+    (bits * bits.max(2.0).log2() / 128.0).ceil() as u64
+}
+
+fn shape(a: u64, b: u64, threads: usize) -> Shape {
+    let len = b - a;
+    if len <= LEAF_TERMS {
+        Shape::Leaf
+    } else if threads >= 2 && len >= PARALLEL_MIN_TERMS {
+        let left_threads = threads / 2;
+        let share = left_threads as f64 / threads as f64;
+        Shape::Node {
+            mid: weighted_split(a, b, share),
+            left_threads,
+            right_threads: threads - left_threads,
+        }
+    } else {
+        Shape::Node {
+            mid: a + len / 2,
+            left_threads: 1,
+            right_threads: 1,
+        }
+    }
+}
+
+/// The approximate size in bits of $P$, $Q$ and $T$ of terms $[a, b)$: term $k$ adds about
+/// $9 \log_2 k + 94$ bits to them together, which is taken as $\int_a^b (\log_2(x+1) + 10)\,dx$ up
+/// to a constant factor.
+fn cost_integral(a: u64, b: u64) -> f64 {
+    fn antiderivative(x: f64) -> f64 {
+        ((x + 1.0) * (x + 1.0).ln() - x) / std::f64::consts::LN_2 + 10.0 * x
+    }
+    antiderivative(b as f64) - antiderivative(a as f64)
+}
+
+/// The split point that gives the left range about `share` of the cost of $[a, b)$, so that
+/// threads with unequal ranges finish together: later terms are larger, so the left range gets
+/// more terms.
+fn weighted_split(a: u64, b: u64, share: f64) -> u64 {
+    let target = share * cost_integral(a, b);
+    let (mut low, mut high) = (a + 1, b - 1);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if cost_integral(a, mid) < target {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    low
+}
+
+fn split(
+    a: u64,
+    b: u64,
+    need_p: bool,
+    threads: usize,
+    progress: &SeriesProgress<'_, '_>,
+) -> Result<Splitting, Cancelled> {
+    progress.check()?;
+    let (mid, left_threads, right_threads) = match shape(a, b, threads) {
+        Shape::Leaf => {
+            let mut block = split_leaf(a, b);
+            if !need_p {
+                block.p = None;
+            }
+            progress.advance(leaf_units(a, b));
+            return Ok(block);
+        }
+        Shape::Node {
+            mid,
+            left_threads,
+            right_threads,
+        } => (mid, left_threads, right_threads),
+    };
+    let parallel = threads >= 2 && left_threads >= 1 && b - a >= PARALLEL_MIN_TERMS;
+    let (left, right) = if parallel {
+        let (left, right) = thread::scope(|scope| {
+            let left = scope.spawn(|| split(a, mid, true, left_threads, progress));
+            let right = split(mid, b, need_p, right_threads, progress);
+            (join(left), right)
+        });
+        (left?, right?)
+    } else {
+        (
+            split(a, mid, true, 1, progress)?,
+            split(mid, b, need_p, 1, progress)?,
+        )
+    };
+    progress.check()?;
+    let merged = merge(left, right, need_p, parallel);
+    progress.advance(merge_units(a, b));
+    Ok(merged)
+}
+
+/// Waits for a scoped thread, passing its panic on unchanged.
+fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
+    match handle.join() {
+        Ok(value) => value,
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// Sums a small range with plain recursion: no checks, no threads.
+fn split_leaf(a: u64, b: u64) -> Splitting {
+    if b - a == 1 {
+        return term(a);
+    }
+    let mid = a + (b - a) / 2;
+    merge(split_leaf(a, mid), split_leaf(mid, b), true, false)
+}
+
+/// $p_k$, $q_k$ and $t_k = (-1)^k p_k (A + Bk)$ of the single term $k$, with $p_0 = q_0 = 1$.
+fn term(k: u64) -> Splitting {
+    if k == 0 {
+        return Splitting {
+            p: Some(Natural::from(1u32)),
+            q_odd: Natural::from(1u32),
+            q_shift: 0,
+            t: Integer::from(A),
+        };
+    }
+    // 6k - 1 fits in u64 for every k below u64::MAX / 6, far beyond any series that fits in memory.
+    let p = Natural::from(6 * k - 5) * Natural::from(2 * k - 1) * Natural::from(6 * k - 1);
+    let twos = u64::from(k.trailing_zeros());
+    let q_odd = Natural::from(k >> twos).pow(3) * Natural::from(Q_ODD_FACTOR);
+    let linear = Natural::from(A) + Natural::from(B) * Natural::from(k);
+    let t = Integer::from_sign_and_abs(k % 2 == 0, &p * linear);
+    Splitting {
+        p: Some(p),
+        q_odd,
+        q_shift: Q_TWOS + 3 * twos,
+        t,
+    }
+}
+
+/// Combines adjacent ranges: $P = P_l P_r$, $Q = Q_l Q_r$, $T = T_l Q_r + P_l T_r$. With
+/// `parallel`, the products are shared between this thread and one more.
+fn merge(left: Splitting, right: Splitting, need_p: bool, parallel: bool) -> Splitting {
+    let left_p = left.p.expect("left ranges are always split with their P");
+    let right_p = if need_p {
+        Some(right.p.expect("a range whose P is needed splits its right range with P"))
+    } else {
+        None
+    };
+    let (left_t_sign, left_t) = (left.t >= 0u32, left.t.unsigned_abs());
+    let (right_t_sign, right_t) = (right.t >= 0u32, right.t.unsigned_abs());
+    let (q_odd, p, left_product, right_product) = if parallel {
+        thread::scope(|scope| {
+            let qp = scope.spawn(|| {
+                let q = &left.q_odd * &right.q_odd;
+                let p = right_p.as_ref().map(|right_p| &left_p * right_p);
+                (q, p)
+            });
+            let left_product = left_t * &right.q_odd;
+            let right_product = &left_p * right_t;
+            let (q, p) = join(qp);
+            (q, p, left_product, right_product)
+        })
+    } else {
+        let left_product = left_t * &right.q_odd;
+        let right_product = &left_p * right_t;
+        let p = right_p.map(|right_p| left_p * right_p);
+        (left.q_odd * right.q_odd, p, left_product, right_product)
+    };
+    let t = Integer::from_sign_and_abs(left_t_sign, left_product << right.q_shift)
+        + Integer::from_sign_and_abs(right_t_sign, right_product);
+    Splitting {
+        p,
+        q_odd,
+        q_shift: left.q_shift + right.q_shift,
+        t,
+    }
+}

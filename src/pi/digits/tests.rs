@@ -1,0 +1,253 @@
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::pi::chudnovsky::{LEAF_TERMS, PARALLEL_MIN_TERMS};
+use crate::pi::control::{Progress, Unobserved};
+use crate::pi::fixture::trusted_decimals;
+
+fn decimals_on(n: u64, threads: usize) -> Vec<u8> {
+    match decimals(n, Options { threads }, &Unobserved) {
+        Ok(digits) => digits,
+        Err(Cancelled) => panic!("nothing cancels an unobserved computation"),
+    }
+}
+
+fn assert_trusted(n: u64, threads: usize) {
+    let digits = decimals_on(n, threads);
+    assert_eq!(digits.len() as u64, n, "length for n = {n}");
+    assert!(
+        digits == trusted_decimals()[..n as usize],
+        "the first {n} decimals on {threads} thread(s) differ from the fixture"
+    );
+}
+
+/// Decimal counts whose series length is `terms`, give or take the guard digits.
+fn decimals_near_terms(terms: u64) -> [u64; 3] {
+    let digits = (terms as f64 * 14.18) as u64 - 30;
+    [digits - 20, digits, digits + 20]
+}
+
+/// Records every report and cancels once `cancel_at` reports have arrived.
+struct Recorder {
+    reports: Mutex<Vec<Progress>>,
+    cancel_at: Option<usize>,
+    cancelled: AtomicBool,
+}
+
+impl Recorder {
+    fn new(cancel_at: Option<usize>) -> Self {
+        Recorder {
+            reports: Mutex::new(Vec::new()),
+            cancel_at,
+            cancelled: AtomicBool::new(cancel_at == Some(0)),
+        }
+    }
+
+    fn reports(&self) -> Vec<Progress> {
+        self.reports.lock().expect("recorder lock").clone()
+    }
+}
+
+impl Control for Recorder {
+    fn report(&self, progress: Progress) {
+        let mut reports = self.reports.lock().expect("recorder lock");
+        reports.push(progress);
+        if self.cancel_at.is_some_and(|at| reports.len() >= at) {
+            self.cancelled.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn no_decimals_is_an_empty_result() {
+    assert_eq!(decimals_on(0, 1), b"");
+}
+
+#[test]
+fn the_first_decimals_are_one_four_one_five() {
+    assert_eq!(decimals_on(1, 1), b"1");
+    assert_eq!(decimals_on(4, 1), b"1415");
+}
+
+#[test]
+fn small_sizes_match_the_trusted_fixture() {
+    for n in [1, 2, 3, 9, 10, 11, 50, 99, 100, 101, 500, 999, 1000, 1001, 5000] {
+        assert_trusted(n, 1);
+    }
+}
+
+#[test]
+fn sizes_around_the_leaf_block_match_the_trusted_fixture() {
+    for terms in [LEAF_TERMS, LEAF_TERMS + 1, 2 * LEAF_TERMS, 2 * LEAF_TERMS + 1] {
+        for n in decimals_near_terms(terms) {
+            assert_trusted(n, 1);
+            assert_trusted(n, 2);
+        }
+    }
+}
+
+#[test]
+fn sizes_around_the_thread_split_match_the_trusted_fixture() {
+    for terms in [PARALLEL_MIN_TERMS, 2 * PARALLEL_MIN_TERMS] {
+        for n in decimals_near_terms(terms) {
+            assert_trusted(n, 2);
+            assert_trusted(n, 3);
+        }
+    }
+}
+
+#[test]
+fn a_hundred_thousand_decimals_match_the_trusted_fixture() {
+    assert_trusted(100_000, 1);
+}
+
+#[test]
+fn first_million_decimals_match_the_trusted_fixture() {
+    assert_trusted(1_000_000, 2);
+}
+
+#[test]
+fn every_thread_count_gives_identical_bytes() {
+    for n in [20_000, 123_457] {
+        let one = decimals_on(n, 1);
+        assert_eq!(decimals_on(n, 2), one, "2 threads, n = {n}");
+        assert_eq!(decimals_on(n, 3), one, "3 threads, n = {n}");
+    }
+}
+
+#[test]
+fn zero_threads_count_as_one() {
+    assert_eq!(decimals_on(1000, 0), decimals_on(1000, 1));
+}
+
+#[test]
+fn undecided_guard_digits_are_recomputed_with_more() {
+    // Decimals 762 to 767 are the six nines of the Feynman point and 17534 to 17538 are five
+    // zeros: with 2 guard digits both runs need two retries (2, 4, then 8 digits).
+    for n in [761, 17_533] {
+        let recorder = Recorder::new(None);
+        let digits = decimals_with_guard(n, Options::default(), &recorder, 2);
+        assert_eq!(digits.as_deref(), Ok(&trusted_decimals()[..n as usize]));
+        let phases: Vec<_> = recorder.reports().iter().map(|p| p.phase).collect();
+        let restarts = phases
+            .windows(2)
+            .filter(|pair| pair[0] != Phase::Series && pair[1] == Phase::Series)
+            .count();
+        assert_eq!(restarts, 2, "n = {n}: {phases:?}");
+    }
+}
+
+#[test]
+fn a_precancelled_computation_stops_before_any_work() {
+    let recorder = Recorder::new(Some(0));
+    assert_eq!(
+        decimals(1_000_000, Options { threads: 2 }, &recorder),
+        Err(Cancelled)
+    );
+    assert_eq!(recorder.reports(), []);
+}
+
+#[test]
+fn cancelling_after_the_first_report_stops_the_series_at_once() {
+    for threads in [1, 2] {
+        let recorder = Recorder::new(Some(1));
+        assert_eq!(
+            decimals(1_000_000, Options { threads }, &recorder),
+            Err(Cancelled)
+        );
+        assert_eq!(recorder.reports().len(), 1, "{threads} thread(s)");
+    }
+}
+
+#[test]
+fn cancelling_during_the_series_stops_before_the_square_root() {
+    for threads in [1, 2, 3] {
+        let recorder = Recorder::new(Some(10));
+        assert_eq!(
+            decimals(1_000_000, Options { threads }, &recorder),
+            Err(Cancelled)
+        );
+        let reports = recorder.reports();
+        assert!(reports.len() >= 10);
+        assert!(
+            reports.iter().all(|progress| progress.phase == Phase::Series),
+            "{threads} thread(s): {reports:?}"
+        );
+    }
+}
+
+#[test]
+fn progress_rises_through_the_phases_in_order_to_one() {
+    for threads in [1, 2, 3] {
+        let recorder = Recorder::new(None);
+        decimals(200_000, Options { threads }, &recorder).expect("not cancelled");
+        let reports = recorder.reports();
+        assert!(
+            reports
+                .windows(2)
+                .all(|pair| pair[0].fraction <= pair[1].fraction),
+            "{threads} thread(s): fractions go down in {reports:?}"
+        );
+        let order = |phase| match phase {
+            Phase::Series => 0,
+            Phase::SquareRoot => 1,
+            Phase::Division => 2,
+            Phase::Conversion => 3,
+        };
+        let phases: Vec<_> = reports.iter().map(|p| order(p.phase)).collect();
+        assert!(phases.is_sorted(), "{threads} thread(s): {phases:?}");
+        assert_eq!(phases.first(), Some(&0));
+        assert_eq!(reports.last().map(|p| (p.phase, p.fraction)), Some((Phase::Conversion, 1.0)));
+        let series = phases.iter().filter(|&&phase| phase == 0).count();
+        assert!(
+            (20..=300).contains(&series),
+            "{threads} thread(s): {series} series reports"
+        );
+    }
+}
+
+#[test]
+fn reports_never_overlap_even_from_several_threads() {
+    struct Exclusive {
+        inside: AtomicUsize,
+        overlapped: AtomicBool,
+    }
+    impl Control for Exclusive {
+        fn report(&self, _progress: Progress) {
+            if self.inside.fetch_add(1, Ordering::SeqCst) != 0 {
+                self.overlapped.store(true, Ordering::SeqCst);
+            }
+            std::thread::yield_now();
+            self.inside.fetch_sub(1, Ordering::SeqCst);
+        }
+        fn is_cancelled(&self) -> bool {
+            false
+        }
+    }
+    let control = Exclusive {
+        inside: AtomicUsize::new(0),
+        overlapped: AtomicBool::new(false),
+    };
+    decimals(300_000, Options { threads: 3 }, &control).expect("not cancelled");
+    assert!(!control.overlapped.load(Ordering::SeqCst));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn shorter_results_are_prefixes_of_longer_ones(
+        (n, m) in (1u64..=5000).prop_flat_map(|m| (0..m, Just(m)))
+    ) {
+        let shorter = decimals_on(n, 1);
+        let longer = decimals_on(m, 1);
+        prop_assert_eq!(&longer[..n as usize], &shorter[..]);
+    }
+}

@@ -1,0 +1,32 @@
+//! The digits of pi.
+//!
+//! [`decimals`] computes the first $n$ decimals of pi after the point, truncated, with the
+//! Chudnovsky series summed by binary splitting on malachite's integers, an integer square root
+//! of $10005 \cdot 10^{2D}$, one integer division and malachite's subquadratic conversion to
+//! decimal. Guard digits prove every returned digit; the work can be spread over threads,
+//! observed and cancelled through a [`Control`]. [`verify_known_checksums`] checks digits against
+//! published SHA-256 checksums.
+//!
+//! One algorithm per file:
+//! - `chudnovsky`: the series, by binary splitting, optionally on several threads;
+//! - `approximation`: $\pi \cdot 10^D$ to within 2 units from the series;
+//! - `guard`: whether guard digits decide a truncation;
+//! - `decimal`: conversion to decimal;
+//! - `digits`: the driver, [`decimals`];
+//! - `progress`: one monotonic fraction from the phases;
+//! - `control`: what the caller sees; `checksums`: the known checksums.
+
+mod approximation;
+mod checksums;
+mod chudnovsky;
+mod control;
+mod decimal;
+mod digits;
+#[cfg(test)]
+mod fixture;
+mod guard;
+mod progress;
+
+pub use checksums::{ChecksumMismatch, KnownChecksum, known_checksums, verify_known_checksums};
+pub use control::{Cancelled, Control, Phase, Progress, Unobserved};
+pub use digits::{Options, decimals};

@@ -1,0 +1,56 @@
+use std::{str::FromStr, time::Duration};
+
+use sea_orm::DatabaseConnection;
+use sqlx::{
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use super::{StorageError, StorageResult};
+
+/// How long a statement waits for SQLite's lock before giving up with `SQLITE_BUSY`.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Readers run in parallel under WAL; writes are serialised by [`super::Storage::begin_write`].
+const SQLITE_CONNECTIONS: u32 = 8;
+const POSTGRES_CONNECTIONS: u32 = 16;
+/// A request that cannot get a connection should fail fast, not hang for the default 30 s.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub(super) async fn open(url: &str) -> StorageResult<DatabaseConnection> {
+    if url.starts_with("sqlite:") {
+        open_sqlite(url).await
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        open_postgres(url).await
+    } else {
+        Err(StorageError::InvalidUrl(format!(
+            "{url:?} is neither a sqlite: nor a postgres:// URL"
+        )))
+    }
+}
+
+async fn open_sqlite(url: &str) -> StorageResult<DatabaseConnection> {
+    // Every setting is explicit: sqlx's defaults have changed between versions, and each one
+    // here is load-bearing (WAL for concurrent readers, foreign keys for the event log).
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StorageError::InvalidUrl(e.to_string()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        .foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(SQLITE_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await?;
+    Ok(DatabaseConnection::from(pool))
+}
+
+async fn open_postgres(url: &str) -> StorageResult<DatabaseConnection> {
+    let pool = PgPoolOptions::new()
+        .max_connections(POSTGRES_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect(url)
+        .await?;
+    Ok(DatabaseConnection::from(pool))
+}

@@ -1,0 +1,395 @@
+//! The task table: submitting, claiming, and every status change, each applied as a conditional
+//! update so that a transition the domain forbids, or one that lost a race, changes nothing.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType, SimpleExpr},
+};
+
+use super::{
+    Storage, StorageResult,
+    entities::task::{self, Column},
+    stage_log::insert_event,
+};
+use crate::domain::{
+    DigitCount, EventId, Phase, Stage, Status, Task, TaskId, Transition, UnknownValue,
+};
+
+/// One claimed run of a task. Writes made on its behalf take effect only while the task is still
+/// running under this attempt, so a run that was cancelled or handed back cannot overwrite what
+/// came after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    pub task_id: TaskId,
+    pub attempt: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Created,
+    /// A task for this n already existed and was left as it was.
+    Existing,
+    /// A task for this n had failed or been cancelled, and is queued again.
+    Retried,
+}
+
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub task: Task,
+    pub outcome: SubmitOutcome,
+    /// The stage event the submission wrote, if it changed anything.
+    pub event: Option<EventId>,
+}
+
+/// A page of the task list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    /// Only tasks older than this one (the next page).
+    pub before: Option<TaskId>,
+    /// Only tasks newer than this one (the previous page).
+    pub after: Option<TaskId>,
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub queued: u64,
+    pub running: u64,
+}
+
+/// What a transition writes besides the status.
+enum Detail<'a> {
+    None,
+    Error(&'a str),
+    Digit(u8),
+}
+
+impl Storage {
+    /// Registers a task for `n`, or finds the one that exists. A failed or cancelled task is
+    /// queued again, since asking for it again means wanting it.
+    pub async fn submit(&self, n: DigitCount) -> StorageResult<Submission> {
+        let txn = self.begin_write().await?;
+        let now = Utc::now();
+        let row = task::ActiveModel {
+            n: Set(stored_n(n)),
+            status: Set(Status::Queued.as_str().to_owned()),
+            progress: Set(0.0),
+            attempt: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let inserted = task::Entity::insert(row)
+            .on_conflict_do_nothing_on([Column::N])
+            .exec(&*txn)
+            .await?;
+        let submission = match inserted {
+            TryInsertResult::Inserted(result) => {
+                let id = TaskId(result.last_insert_id);
+                let event = insert_event(&*txn, id, Stage::Registered, 0, None).await?;
+                let task = find(&*txn, id).await?;
+                Submission { task, outcome: SubmitOutcome::Created, event: Some(event) }
+            }
+            TryInsertResult::Conflicted | TryInsertResult::Empty => {
+                let existing = find_by_n(&*txn, n).await?;
+                match transition(&*txn, existing.id, Transition::Retry, None, Detail::None).await? {
+                    Some((task, event)) => {
+                        Submission { task, outcome: SubmitOutcome::Retried, event: Some(event) }
+                    }
+                    None => Submission { task: existing, outcome: SubmitOutcome::Existing, event: None },
+                }
+            }
+        };
+        txn.commit().await?;
+        Ok(submission)
+    }
+
+    pub async fn task(&self, id: TaskId) -> StorageResult<Option<Task>> {
+        task::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .map(to_domain)
+            .transpose()
+    }
+
+    /// A page of tasks, newest first, and whether there are more beyond it in the direction asked.
+    pub async fn list(&self, query: &ListQuery) -> StorageResult<(Vec<Task>, bool)> {
+        let mut select = task::Entity::find();
+        if let Some(status) = query.status {
+            select = select.filter(Column::Status.eq(status.as_str()));
+        }
+        if let Some(before) = query.before {
+            select = select.filter(Column::Id.lt(before.0));
+        }
+        if let Some(after) = query.after {
+            select = select.filter(Column::Id.gt(after.0));
+        }
+        // Paging backwards reads the rows just above the cursor, then puts them newest-first.
+        let backwards = query.after.is_some() && query.before.is_none();
+        select = if backwards {
+            select.order_by_asc(Column::Id)
+        } else {
+            select.order_by_desc(Column::Id)
+        };
+        let mut rows = select.limit(query.limit + 1).all(&self.db).await?;
+        let more = rows.len() as u64 > query.limit;
+        rows.truncate(query.limit as usize);
+        if backwards {
+            rows.reverse();
+        }
+        let tasks = rows.into_iter().map(to_domain).collect::<StorageResult<_>>()?;
+        Ok((tasks, more))
+    }
+
+    pub async fn counts(&self) -> StorageResult<Counts> {
+        let count = |status: Status| {
+            task::Entity::find()
+                .filter(Column::Status.eq(status.as_str()))
+                .count(&self.db)
+        };
+        Ok(Counts { queued: count(Status::Queued).await?, running: count(Status::Running).await? })
+    }
+
+    /// Claims the oldest queued task for a new run, or returns `None` when the queue is empty.
+    pub async fn claim_next(&self) -> StorageResult<Option<(Run, Task, EventId)>> {
+        let txn = self.begin_write().await?;
+        let mut oldest = task::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::Status.eq(Status::Queued.as_str()))
+            .order_by_asc(Column::Id)
+            .limit(1);
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // Several instances claim at once; each skips the rows another is taking.
+            oldest = oldest.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let Some(id) = oldest.into_tuple::<i64>().one(&*txn).await? else {
+            return Ok(None);
+        };
+        let claimed = transition(&*txn, TaskId(id), Transition::Claim, None, Detail::None).await?;
+        txn.commit().await?;
+        Ok(claimed.map(|(task, event)| (Run { task_id: task.id, attempt: task.attempt }, task, event)))
+    }
+
+    /// Logs a stage that does not change the status (`taken`, `calculated`). `None` when the run
+    /// no longer owns the task.
+    pub async fn record_stage(&self, run: Run, stage: Stage) -> StorageResult<Option<EventId>> {
+        let txn = self.begin_write().await?;
+        let now = Utc::now();
+        let mut update = task::Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(now));
+        if stage == Stage::Taken {
+            update = update.col_expr(Column::StartedAt, Expr::value(now));
+        }
+        let touched = fenced(update, run).exec(&*txn).await?.rows_affected;
+        if touched == 0 {
+            return Ok(None);
+        }
+        let event = insert_event(&*txn, run.task_id, stage, run.attempt, None).await?;
+        txn.commit().await?;
+        Ok(Some(event))
+    }
+
+    /// Saves how far a run has come. Returns `false` when the run no longer owns the task (it was
+    /// cancelled or handed back), which tells the run to stop.
+    pub async fn record_progress(&self, run: Run, fraction: f64, phase: Phase) -> StorageResult<bool> {
+        let _guard = match &self.write_lock {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        };
+        let update = task::Entity::update_many()
+            .col_expr(Column::Progress, Expr::value(fraction.clamp(0.0, 1.0)))
+            .col_expr(Column::Phase, Expr::value(phase.as_str()))
+            .col_expr(Column::UpdatedAt, Expr::value(Utc::now()));
+        Ok(fenced(update, run).exec(&self.db).await?.rows_affected == 1)
+    }
+
+    /// Marks a run done with the n-th digit and, in the same transaction, extends the digit store
+    /// with `decimals` (the first n decimals). `verified_upto` is how much of the store the caller
+    /// already compared with `decimals`; whatever the store gained since is compared here.
+    pub async fn complete(
+        &self,
+        run: Run,
+        digit: u8,
+        decimals: Option<(&[u8], u64)>,
+    ) -> StorageResult<Option<EventId>> {
+        let txn = self.begin_write().await?;
+        let Some((_, event)) = transition(&*txn, run.task_id, Transition::Complete, Some(run.attempt), Detail::Digit(digit)).await? else {
+            return Ok(None);
+        };
+        if let Some((decimals, verified_upto)) = decimals {
+            super::digits::extend(&*txn, decimals, verified_upto).await?;
+        }
+        txn.commit().await?;
+        Ok(Some(event))
+    }
+
+    /// Ends a run as failed, keeping the error in plain words.
+    pub async fn fail(&self, run: Run, error: &str) -> StorageResult<Option<EventId>> {
+        self.fenced_transition(run, Transition::Fail, Detail::Error(error)).await
+    }
+
+    /// Gives a running task back to the queue, with the reason in the stage log.
+    pub async fn hand_back(&self, run: Run, reason: &str) -> StorageResult<Option<EventId>> {
+        self.fenced_transition(run, Transition::HandBack, Detail::Error(reason)).await
+    }
+
+    /// Cancels a queued or running task. `None` when the task is in neither state.
+    pub async fn cancel(&self, id: TaskId) -> StorageResult<Option<(Task, EventId)>> {
+        self.unfenced_transition(id, Transition::Cancel).await
+    }
+
+    /// Queues a failed or cancelled task again. `None` when the task is in neither state.
+    pub async fn retry(&self, id: TaskId) -> StorageResult<Option<(Task, EventId)>> {
+        self.unfenced_transition(id, Transition::Retry).await
+    }
+
+    /// Hands back every task left `running` by a process that is gone. Call only at startup,
+    /// before this process runs anything, and only where one process owns the database.
+    pub async fn recover_orphans(&self, reason: &str) -> StorageResult<Vec<(TaskId, EventId)>> {
+        let txn = self.begin_write().await?;
+        let running: Vec<i64> = task::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::Status.eq(Status::Running.as_str()))
+            .into_tuple()
+            .all(&*txn)
+            .await?;
+        let mut recovered = Vec::with_capacity(running.len());
+        for id in running {
+            let handed_back = transition(&*txn, TaskId(id), Transition::HandBack, None, Detail::Error(reason)).await?;
+            if let Some((task, event)) = handed_back {
+                recovered.push((task.id, event));
+            }
+        }
+        txn.commit().await?;
+        Ok(recovered)
+    }
+
+    async fn fenced_transition(&self, run: Run, to: Transition, detail: Detail<'_>) -> StorageResult<Option<EventId>> {
+        let txn = self.begin_write().await?;
+        let applied = transition(&*txn, run.task_id, to, Some(run.attempt), detail).await?;
+        txn.commit().await?;
+        Ok(applied.map(|(_, event)| event))
+    }
+
+    async fn unfenced_transition(&self, id: TaskId, to: Transition) -> StorageResult<Option<(Task, EventId)>> {
+        let txn = self.begin_write().await?;
+        let applied = transition(&*txn, id, to, None, Detail::None).await?;
+        txn.commit().await?;
+        Ok(applied)
+    }
+}
+
+/// Applies `to` where the row is in one of the states it may leave (and, with `fence`, still
+/// under that attempt), logs its stage, and returns the task as it is now.
+async fn transition(
+    db: &impl ConnectionTrait,
+    id: TaskId,
+    to: Transition,
+    fence: Option<i32>,
+    detail: Detail<'_>,
+) -> StorageResult<Option<(Task, EventId)>> {
+    let now = Utc::now();
+    let null = || Expr::value(Option::<String>::None);
+    let mut update = task::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(to.to().as_str()))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id.0))
+        .filter(Column::Status.is_in(to.from().iter().map(|status| status.as_str())));
+    if let Some(attempt) = fence {
+        update = update.filter(Column::Attempt.eq(attempt));
+    }
+    let columns: Vec<(Column, SimpleExpr)> = match to {
+        Transition::Claim => vec![
+            (Column::Attempt, Expr::col(Column::Attempt).add(1)),
+            (Column::Progress, Expr::value(0.0)),
+            (Column::Phase, null()),
+            (Column::Error, null()),
+        ],
+        Transition::Complete => vec![
+            (Column::Progress, Expr::value(1.0)),
+            (Column::Phase, null()),
+            (Column::FinishedAt, Expr::value(now)),
+        ],
+        Transition::Fail | Transition::Cancel => vec![
+            (Column::Phase, null()),
+            (Column::FinishedAt, Expr::value(now)),
+        ],
+        Transition::HandBack | Transition::Retry => vec![
+            (Column::Progress, Expr::value(0.0)),
+            (Column::Phase, null()),
+            (Column::Error, null()),
+            (Column::StartedAt, null()),
+            (Column::FinishedAt, null()),
+        ],
+    };
+    for (column, value) in columns {
+        update = update.col_expr(column, value);
+    }
+    let message = match detail {
+        Detail::None => None,
+        Detail::Digit(digit) => {
+            update = update.col_expr(Column::Digit, Expr::value(i16::from(digit)));
+            None
+        }
+        Detail::Error(message) => {
+            if to == Transition::Fail {
+                update = update.col_expr(Column::Error, Expr::value(message));
+            }
+            Some(message)
+        }
+    };
+    if update.exec(db).await?.rows_affected == 0 {
+        return Ok(None);
+    }
+    let task = find(db, id).await?;
+    let event = insert_event(db, id, to.stage(), task.attempt, message).await?;
+    Ok(Some((task, event)))
+}
+
+/// Restricts an update to the rows a run still owns.
+fn fenced(update: sea_orm::UpdateMany<task::Entity>, run: Run) -> sea_orm::UpdateMany<task::Entity> {
+    update
+        .filter(Column::Id.eq(run.task_id.0))
+        .filter(Column::Status.eq(Status::Running.as_str()))
+        .filter(Column::Attempt.eq(run.attempt))
+}
+
+async fn find(db: &impl ConnectionTrait, id: TaskId) -> StorageResult<Task> {
+    let row = task::Entity::find_by_id(id.0).one(db).await?;
+    to_domain(row.ok_or(sea_orm::DbErr::RecordNotFound(format!("task {id}")))?)
+}
+
+async fn find_by_n(db: &impl ConnectionTrait, n: DigitCount) -> StorageResult<Task> {
+    let row = task::Entity::find().filter(Column::N.eq(stored_n(n))).one(db).await?;
+    to_domain(row.ok_or(sea_orm::DbErr::RecordNotFound(format!("task for n = {n}")))?)
+}
+
+/// Counts are far below `i64::MAX`: the limit is checked before anything is stored.
+fn stored_n(n: DigitCount) -> i64 {
+    i64::try_from(n.get()).unwrap_or(i64::MAX)
+}
+
+fn to_domain(row: task::Model) -> StorageResult<Task> {
+    let unknown = |kind: &'static str, value: String| UnknownValue { kind, value };
+    Ok(Task {
+        id: TaskId(row.id),
+        n: DigitCount::from_stored(u64::try_from(row.n).map_err(|_| unknown("n", row.n.to_string()))?),
+        status: Status::parse(&row.status)?,
+        progress: row.progress,
+        phase: row.phase.as_deref().map(Phase::parse).transpose()?,
+        digit: row
+            .digit
+            .map(|d| u8::try_from(d).map_err(|_| unknown("digit", d.to_string())))
+            .transpose()?,
+        error: row.error,
+        attempt: row.attempt,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        started_at: row.started_at,
+        finished_at: row.finished_at,
+    })
+}

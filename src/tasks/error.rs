@@ -1,0 +1,23 @@
+use crate::{
+    domain::{DigitCountError, Status, TaskId},
+    storage::StorageError,
+};
+
+/// What the task layer refuses or fails at; the web layer turns each into a status and a message.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error(transparent)]
+    InvalidCount(#[from] DigitCountError),
+    #[error("There is no task {0}.")]
+    NotFound(TaskId),
+    #[error("Task {id} is {}; only queued or running tasks can be cancelled.", status.as_str())]
+    NotCancellable { id: TaskId, status: Status },
+    #[error("Task {id} is {}; only failed or cancelled tasks can be retried.", status.as_str())]
+    NotRetryable { id: TaskId, status: Status },
+    #[error("Task {id} is {}; its digits exist once it is done.", status.as_str())]
+    NotDone { id: TaskId, status: Status },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+pub type TaskResult<T> = Result<T, TaskError>;

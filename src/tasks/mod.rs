@@ -1,0 +1,157 @@
+//! The task service: what a person can ask for (submit, cancel, retry, read) and the runner that
+//! computes queued tasks on the blocking lane. Every committed change is published on the bus
+//! here, after its transaction, so the live views never show something the database does not hold.
+
+mod compute;
+mod error;
+mod jobs;
+mod runner;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+use tracing::info;
+
+pub use error::{TaskError, TaskResult};
+pub use runner::{Runner, RunnerConfig};
+
+use crate::{
+    domain::{DigitCount, EventId, StageEvent, Status, Task, TaskId},
+    events::{Bus, Change},
+    storage::{Counts, ListQuery, Storage, Submission, SubmitOutcome},
+};
+use jobs::{Jobs, StopReason};
+
+/// A cheap handle to the task service; clone it freely.
+#[derive(Clone)]
+pub struct Tasks {
+    storage: Storage,
+    bus: Bus,
+    jobs: Jobs,
+    /// Pokes the runner when there is new work, so it does not wait for its next poll.
+    wake: Arc<Notify>,
+    max_digits: u64,
+}
+
+impl Tasks {
+    pub fn new(storage: Storage, bus: Bus, max_digits: u64) -> Self {
+        Self { storage, bus, jobs: Jobs::default(), wake: Arc::new(Notify::new()), max_digits }
+    }
+
+    pub fn max_digits(&self) -> u64 {
+        self.max_digits
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    /// Parses and validates what a person typed for n.
+    pub fn parse_count(&self, input: &str) -> TaskResult<DigitCount> {
+        Ok(DigitCount::parse(input, self.max_digits)?)
+    }
+
+    /// Validates n given as a number (JSON, CLI).
+    pub fn check_count(&self, n: u64) -> TaskResult<DigitCount> {
+        Ok(DigitCount::new(n, self.max_digits)?)
+    }
+
+    /// Registers a task for n, or returns the existing one (queued again if it had failed or
+    /// been cancelled). The row is committed before this returns.
+    pub async fn submit(&self, n: DigitCount) -> TaskResult<Submission> {
+        let submission = self.storage.submit(n).await?;
+        let id = submission.task.id;
+        match (submission.outcome, submission.event) {
+            (SubmitOutcome::Created, Some(event)) => {
+                info!(task_id = %id, n = n.get(), "task registered");
+                self.bus.publish(Change::created(id, event));
+                self.wake.notify_one();
+            }
+            (SubmitOutcome::Retried, Some(event)) => {
+                info!(task_id = %id, n = n.get(), "task queued again by resubmission");
+                self.bus.publish(Change::stage(id, event));
+                self.wake.notify_one();
+            }
+            _ => {}
+        }
+        Ok(submission)
+    }
+
+    /// Cancels a queued or running task; a running computation stops within a fraction of a second.
+    pub async fn cancel(&self, id: TaskId) -> TaskResult<Task> {
+        let Some((task, event)) = self.storage.cancel(id).await? else {
+            let task = self.task(id).await?;
+            return Err(TaskError::NotCancellable { id, status: task.status });
+        };
+        self.jobs.stop(id, StopReason::Cancelled);
+        info!(task_id = %id, "task cancelled");
+        self.bus.publish(Change::stage(id, event));
+        Ok(task)
+    }
+
+    /// Queues a failed or cancelled task again.
+    pub async fn retry(&self, id: TaskId) -> TaskResult<Task> {
+        let Some((task, event)) = self.storage.retry(id).await? else {
+            let task = self.task(id).await?;
+            return Err(TaskError::NotRetryable { id, status: task.status });
+        };
+        info!(task_id = %id, "task queued again by retry");
+        self.bus.publish(Change::stage(id, event));
+        self.wake.notify_one();
+        Ok(task)
+    }
+
+    pub async fn task(&self, id: TaskId) -> TaskResult<Task> {
+        self.storage.task(id).await?.ok_or(TaskError::NotFound(id))
+    }
+
+    pub async fn stages(&self, id: TaskId) -> TaskResult<Vec<StageEvent>> {
+        Ok(self.storage.stages(id).await?)
+    }
+
+    pub async fn stages_of(&self, ids: &[TaskId]) -> TaskResult<Vec<StageEvent>> {
+        Ok(self.storage.stages_of(ids).await?)
+    }
+
+    /// A page of tasks, newest first, and whether more exist beyond it.
+    pub async fn list(&self, query: &ListQuery) -> TaskResult<(Vec<Task>, bool)> {
+        Ok(self.storage.list(query).await?)
+    }
+
+    pub async fn counts(&self) -> TaskResult<Counts> {
+        Ok(self.storage.counts().await?)
+    }
+
+    /// Stage events after `after`, for a reconnecting live view.
+    pub async fn events_after(&self, after: EventId, limit: u64) -> TaskResult<Vec<StageEvent>> {
+        Ok(self.storage.events_after(after, limit).await?)
+    }
+
+    pub async fn latest_event_id(&self) -> TaskResult<EventId> {
+        Ok(self.storage.latest_event_id().await?)
+    }
+
+    /// How many decimals the shared digit store holds.
+    pub async fn stored_len(&self) -> TaskResult<u64> {
+        Ok(self.storage.stored_len().await?)
+    }
+
+    /// Decimals `start ..= start + count - 1` from the store, cut short where it ends.
+    pub async fn read_digits(&self, start: u64, count: u64) -> TaskResult<Vec<u8>> {
+        Ok(self.storage.read_digits(start, count).await?)
+    }
+
+    /// The decimals of a done task, `start ..= start + count - 1`, never past its n.
+    pub async fn task_digits(&self, task: &Task, start: u64, count: u64) -> TaskResult<Vec<u8>> {
+        if task.status != Status::Done {
+            return Err(TaskError::NotDone { id: task.id, status: task.status });
+        }
+        let count = count.min((task.n.get() + 1).saturating_sub(start));
+        self.read_digits(start, count).await
+    }
+
+    /// Whether the database answers.
+    pub async fn check_database(&self) -> TaskResult<()> {
+        Ok(self.storage.ping().await?)
+    }
+}

@@ -1,0 +1,94 @@
+//! The runner: claims queued tasks one compute slot at a time and hands each to a [`Job`].
+//!
+//! Computing is CPU-bound, serving is I/O: jobs compute on tokio's blocking lane, never on the
+//! async workers, and a semaphore of `workers` permits bounds how many compute at once, so the
+//! server always has cores left to answer.
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::sync::Semaphore;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tracing::{error, info};
+
+use super::{Tasks, compute::Job, jobs::StopReason};
+use crate::events::Change;
+
+#[derive(Debug, Clone, Copy)]
+pub struct RunnerConfig {
+    /// How many tasks compute at once.
+    pub workers: usize,
+    /// Threads each computation may use.
+    pub threads_per_task: usize,
+    /// How often to look for work nobody announced (e.g. tasks recovered at startup).
+    pub poll_interval: Duration,
+}
+
+pub struct Runner {
+    tasks: Tasks,
+    config: RunnerConfig,
+    permits: Arc<Semaphore>,
+    jobs: TaskTracker,
+}
+
+impl Runner {
+    pub fn new(tasks: Tasks, config: RunnerConfig) -> Self {
+        let permits = Arc::new(Semaphore::new(config.workers.max(1)));
+        Self { tasks, config, permits, jobs: TaskTracker::new() }
+    }
+
+    /// How many computations are running in this process.
+    pub fn running(&self) -> usize {
+        self.tasks.jobs.len()
+    }
+
+    /// Claims and runs tasks until `shutdown`; then stops every running computation, lets each
+    /// hand its task back to the queue, and returns once all of them have.
+    pub async fn run(self, shutdown: CancellationToken) {
+        loop {
+            let permit = tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                permit = self.permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+            };
+            let claimed = tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                claimed = self.tasks.storage.claim_next() => claimed,
+            };
+            match claimed {
+                Ok(Some((run, task, event))) => {
+                    info!(task_id = %task.id, n = task.n.get(), attempt = run.attempt, "task scheduled");
+                    self.tasks.bus.publish(Change::stage(task.id, event));
+                    let job = Job::new(self.tasks.clone(), run, task, self.config.threads_per_task);
+                    self.jobs.spawn(job.execute(permit));
+                }
+                Ok(None) => {
+                    drop(permit);
+                    tokio::select! {
+                        biased;
+                        () = shutdown.cancelled() => break,
+                        () = self.tasks.wake.notified() => {}
+                        () = tokio::time::sleep(self.config.poll_interval) => {}
+                    }
+                }
+                Err(err) => {
+                    drop(permit);
+                    error!(error = %err, "could not claim a task; trying again shortly");
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        }
+        let running = self.tasks.jobs.len();
+        info!(running, "runner stopping: handing running tasks back to the queue");
+        self.tasks.jobs.stop_all(StopReason::Shutdown);
+        self.jobs.close();
+        self.jobs.wait().await;
+        info!("runner stopped");
+    }
+}

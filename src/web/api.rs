@@ -1,0 +1,175 @@
+//! The JSON API for scripts: the same tasks and digits as the pages, as data.
+
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State, rejection::JsonRejection},
+    http::StatusCode,
+    routing::get,
+};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{
+    AppState, WebError,
+    error::ApiError,
+    params::{parse_cursor, parse_number, parse_task_id},
+};
+use crate::{
+    domain::{DigitCountError, StageEvent, Status, Task, TaskId},
+    storage::{ListQuery, SubmitOutcome},
+    tasks::TaskError,
+};
+
+/// At most this many tasks per list, and digits per `/api/pi` answer.
+const MAX_LIST: u64 = 200;
+const MAX_DIGITS_PER_CALL: u64 = 10_000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/tasks", get(list).post(create))
+        .route("/api/tasks/{id}", get(show))
+        .route("/api/pi", get(pi))
+}
+
+/// A task as the API shows it.
+#[derive(Debug, serde::Serialize)]
+pub struct TaskJson {
+    id: TaskId,
+    n: u64,
+    status: Status,
+    /// 0.0 to 1.0.
+    progress: f64,
+    phase: Option<&'static str>,
+    /// The n-th decimal, once done.
+    digit: Option<u8>,
+    error: Option<String>,
+    attempt: i32,
+    created_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    stages: Vec<StageJson>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct StageJson {
+    id: i64,
+    stage: &'static str,
+    at: DateTime<Utc>,
+    message: Option<String>,
+}
+
+impl TaskJson {
+    fn new(task: Task, stages: &[StageEvent]) -> Self {
+        Self {
+            id: task.id,
+            n: task.n.get(),
+            status: task.status,
+            progress: task.progress,
+            phase: task.phase.map(|phase| phase.as_str()),
+            digit: task.digit,
+            error: task.error,
+            attempt: task.attempt,
+            created_at: task.created_at,
+            started_at: task.started_at,
+            finished_at: task.finished_at,
+            stages: stages
+                .iter()
+                .filter(|event| event.task_id == task.id)
+                .map(|event| StageJson { id: event.id.0, stage: event.stage.as_str(), at: event.at, message: event.message.clone() })
+                .collect(),
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<(StatusCode, Json<TaskJson>), ApiError> {
+    if state.lifecycle.is_shutting_down() {
+        return Err(WebError::ShuttingDown.into());
+    }
+    let Json(body) = body.map_err(|rejection| WebError::Unprocessable(format!("The body must be JSON like {{\"n\": 1000}}: {}", rejection.body_text())))?;
+    let n = match body.get("n") {
+        None => return Err(WebError::Unprocessable("The body must have a field n, like {\"n\": 1000}.".into()).into()),
+        Some(Value::Number(number)) => match (number.as_u64(), number.as_i64()) {
+            (Some(n), _) => state.tasks.check_count(n)?,
+            (None, Some(_)) => return Err(TaskError::InvalidCount(DigitCountError::Negative).into()),
+            (None, None) => return Err(TaskError::InvalidCount(DigitCountError::NotAWholeNumber).into()),
+        },
+        Some(_) => return Err(WebError::Unprocessable("n must be a JSON number, like {\"n\": 1000}.".into()).into()),
+    };
+    let submission = state.tasks.submit(n).await?;
+    let stages = state.tasks.stages(submission.task.id).await?;
+    let status = if submission.outcome == SubmitOutcome::Created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(TaskJson::new(submission.task, &stages))))
+}
+
+async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TaskJson>, ApiError> {
+    let id = parse_task_id(&id)?;
+    let task = state.tasks.task(id).await?;
+    let stages = state.tasks.stages(id).await?;
+    Ok(Json(TaskJson::new(task, &stages)))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ListParams {
+    status: Option<String>,
+    limit: Option<String>,
+    before: Option<String>,
+}
+
+/// Tasks newest first; page on with `before` = the last id of the previous answer.
+async fn list(State(state): State<AppState>, Query(params): Query<ListParams>) -> Result<Json<Vec<TaskJson>>, ApiError> {
+    let status = params
+        .status
+        .as_deref()
+        .filter(|status| !status.is_empty())
+        .map(|status| {
+            Status::parse(status).map_err(|_| {
+                WebError::Unprocessable("status must be one of queued, running, done, failed, cancelled.".into())
+            })
+        })
+        .transpose()?;
+    let limit = parse_number("limit", params.limit.as_deref(), 50)?;
+    if limit > MAX_LIST {
+        return Err(WebError::Unprocessable(format!("limit can be at most {MAX_LIST}.")).into());
+    }
+    let before = parse_cursor("before", params.before.as_deref())?;
+    let (tasks, _) = state.tasks.list(&ListQuery { status, before, after: None, limit }).await?;
+    let ids: Vec<TaskId> = tasks.iter().map(|task| task.id).collect();
+    let stages = state.tasks.stages_of(&ids).await?;
+    Ok(Json(tasks.into_iter().map(|task| TaskJson::new(task, &stages)).collect()))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct PiParams {
+    start: Option<String>,
+    count: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct PiJson {
+    start: u64,
+    count: u64,
+    digits: String,
+}
+
+/// Decimals straight from the verified store; `start` is 1-based after the point.
+async fn pi(State(state): State<AppState>, Query(params): Query<PiParams>) -> Result<Json<PiJson>, ApiError> {
+    let start = parse_number("start", params.start.as_deref(), 1)?;
+    let count = parse_number("count", params.count.as_deref(), 100)?;
+    if count > MAX_DIGITS_PER_CALL {
+        return Err(WebError::Unprocessable(format!("count can be at most {MAX_DIGITS_PER_CALL}.")).into());
+    }
+    let stored = state.tasks.stored_len().await?;
+    let end = start.checked_add(count - 1).unwrap_or(u64::MAX);
+    if end > stored {
+        return Err(WebError::RangeNotSatisfiable(format!(
+            "The store holds {stored} decimals; decimals {start} to {end} are not all there yet. Submit a task for n = {end} first."
+        ))
+        .into());
+    }
+    let digits = state.tasks.read_digits(start, count).await?;
+    let digits = String::from_utf8(digits).map_err(|_| WebError::Unprocessable("the store is corrupt".into()))?;
+    Ok(Json(PiJson { start, count, digits }))
+}

@@ -1,0 +1,197 @@
+//! `GET /events`: the one SSE stream a page holds open.
+//!
+//! - Each change arrives already rendered ([`super::LiveFeed`]); this stream only picks what its
+//!   page shows: every row for a table (`created`, `task-{id}`), or one task's `detail` (and
+//!   `done`) for a task page. Event names equal the `sse-swap` names in the views.
+//! - Stage changes carry their stage-log id. A reconnecting browser sends `Last-Event-ID` (a
+//!   page's first connection passes `?since=`, the id it was rendered at) and gets each task it
+//!   missed once, as it is now. No id, too much missed, or a lagging receiver: `resync`, and
+//!   the page fetches its state again.
+//! - A `live` heartbeat keeps the page's indicator green; at shutdown every stream gets a final
+//!   `shutdown` event with a jittered `retry:` and ends, so no stream holds the process open.
+
+use std::{
+    collections::HashMap,
+    convert::Infallible,
+    hash::{BuildHasher, RandomState},
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    extract::{Query, State},
+    http::HeaderMap,
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+    routing::get,
+};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{LiveMessage, Rendered, render};
+use crate::{
+    domain::{EventId, Stage, Status, TaskId},
+    tasks::Tasks,
+    web::{AppState, WebError, params::parse_task_id, views::components::live_indicator},
+};
+
+/// How often the indicator is refreshed; the page shows "reconnecting" after about three misses.
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+/// More missed stage events than this and a full resync is cheaper than a replay.
+const REPLAY_LIMIT: u64 = 500;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/events", get(events))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct LiveQuery {
+    task: Option<String>,
+    since: Option<String>,
+}
+
+/// What a connecting browser needs before the live changes.
+enum Backlog {
+    Resync,
+    Missed(Vec<Rendered>),
+}
+
+async fn events(
+    State(state): State<AppState>,
+    Query(query): Query<LiveQuery>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    if state.lifecycle.is_shutting_down() {
+        return Err(WebError::ShuttingDown);
+    }
+    let only = query.task.as_deref().map(parse_task_id).transpose()?;
+    if let Some(id) = only {
+        state.tasks.task(id).await?;
+    }
+    let last_seen = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .or(query.since.as_deref())
+        .and_then(|id| id.trim().parse::<i64>().ok())
+        .filter(|id| *id >= 0)
+        .map(EventId);
+
+    // Subscribe before reading the backlog, so no change falls between the two.
+    let mut live = state.live.subscribe();
+    let latest = state.tasks.latest_event_id().await?;
+    let backlog = match last_seen {
+        Some(seen) => replay(&state.tasks, seen, only).await?,
+        None => Backlog::Resync,
+    };
+    let tasks = state.tasks.clone();
+    let shutdown = state.lifecycle.shutdown().clone();
+    let guard = state.lifecycle.track_stream();
+
+    let stream = async_stream::stream! {
+        let _guard = guard;
+        let heartbeat = Event::default().event("live").data(live_indicator(true).into_string());
+        yield Ok::<_, Infallible>(heartbeat.clone());
+        let mut seen = last_seen.unwrap_or(EventId(0)).max(latest);
+        match backlog {
+            Backlog::Resync => yield Ok(resync(latest)),
+            Backlog::Missed(missed) => {
+                for rendered in &missed {
+                    for event in events_for(rendered, only) {
+                        yield Ok(event);
+                    }
+                }
+            }
+        }
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+        loop {
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => {
+                    yield Ok(shutdown_event());
+                    break;
+                }
+                message = live.recv() => match message {
+                    Ok(LiveMessage::Change(rendered)) => {
+                        if rendered.event_id.is_some_and(|id| id <= seen) {
+                            continue; // already sent in the replay
+                        }
+                        if let Some(id) = rendered.event_id {
+                            seen = id;
+                        }
+                        for event in events_for(&rendered, only) {
+                            yield Ok(event);
+                        }
+                    }
+                    Ok(LiveMessage::Resync) | Err(RecvError::Lagged(_)) => {
+                        let latest = tasks.latest_event_id().await.unwrap_or(seen);
+                        seen = seen.max(latest);
+                        yield Ok(resync(latest));
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+                _ = ticks.tick() => yield Ok(heartbeat.clone()),
+            }
+        }
+    };
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+}
+
+/// Each task that changed after `seen`, rendered once as it is now, in the order of its last change.
+async fn replay(tasks: &Tasks, seen: EventId, only: Option<TaskId>) -> Result<Backlog, WebError> {
+    let missed = tasks.events_after(seen, REPLAY_LIMIT).await?;
+    if missed.len() as u64 >= REPLAY_LIMIT {
+        return Ok(Backlog::Resync);
+    }
+    let mut latest: HashMap<TaskId, (EventId, bool)> = HashMap::new();
+    for event in missed.iter().filter(|event| only.is_none_or(|id| id == event.task_id)) {
+        let entry = latest.entry(event.task_id).or_insert((event.id, false));
+        entry.0 = event.id;
+        entry.1 |= event.stage == Stage::Registered;
+    }
+    let mut order: Vec<_> = latest.into_iter().collect();
+    order.sort_by_key(|(_, (id, _))| *id);
+    let mut rendered = Vec::with_capacity(order.len());
+    for (task_id, (event_id, created)) in order {
+        if let Some(row) = render(tasks, task_id, Some(event_id), created).await? {
+            rendered.push(row);
+        }
+    }
+    Ok(Backlog::Missed(rendered))
+}
+
+/// The SSE events one change makes on a page: a table row, or a task page's detail.
+fn events_for(rendered: &Rendered, only: Option<TaskId>) -> Vec<Event> {
+    let with_id = |event: Event| match rendered.event_id {
+        Some(id) => event.id(id.to_string()),
+        None => event,
+    };
+    match only {
+        None => {
+            let name = if rendered.created { "created".to_owned() } else { format!("task-{}", rendered.task_id) };
+            vec![with_id(Event::default().event(name).data(&rendered.row))]
+        }
+        Some(id) if id == rendered.task_id => {
+            let mut events = vec![with_id(Event::default().event("detail").data(&rendered.detail))];
+            if rendered.status == Status::Done {
+                events.push(Event::default().event("done").data(""));
+            }
+            events
+        }
+        Some(_) => Vec::new(),
+    }
+}
+
+fn resync(latest: EventId) -> Event {
+    Event::default().event("resync").id(latest.to_string()).data("")
+}
+
+/// The last event of every stream at shutdown. The `retry:` is jittered between 1 and 4 seconds so
+/// a fleet of browsers does not come back in one burst.
+fn shutdown_event() -> Event {
+    let jitter = RandomState::new().hash_one(std::time::SystemTime::now()) % 3000;
+    Event::default()
+        .event("shutdown")
+        .retry(Duration::from_millis(1000 + jitter))
+        .data(live_indicator(false).into_string())
+}

@@ -1,0 +1,63 @@
+//! Turning path and query strings into typed values, with a message that says what was wrong.
+
+use super::WebError;
+use crate::domain::TaskId;
+
+/// A task id from a URL path. Anything that is not a positive whole number names no task.
+pub fn parse_task_id(raw: &str) -> Result<TaskId, WebError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .map(TaskId)
+        .ok_or_else(|| WebError::NotFound(format!("There is no task {:?}.", truncate(raw))))
+}
+
+/// An optional task id from a query parameter such as `before`.
+pub fn parse_cursor(name: &str, raw: Option<&str>) -> Result<Option<TaskId>, WebError> {
+    raw.filter(|value| !value.is_empty())
+        .map(|value| {
+            value.parse::<i64>().ok().filter(|id| *id > 0).map(TaskId).ok_or_else(|| {
+                WebError::BadRequest(format!("{name} must be a task id (a positive whole number), not {:?}.", truncate(value)))
+            })
+        })
+        .transpose()
+}
+
+/// A positive whole number from a query parameter, or `default` when it is absent.
+pub fn parse_number(name: &str, raw: Option<&str>, default: u64) -> Result<u64, WebError> {
+    match raw.filter(|value| !value.is_empty()) {
+        None => Ok(default),
+        Some(value) => value.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            WebError::Unprocessable(format!("{name} must be a positive whole number, not {:?}.", truncate(value)))
+        }),
+    }
+}
+
+/// Echoed input is cut short: a message should not repeat a 64 KB field back.
+fn truncate(value: &str) -> String {
+    const LIMIT: usize = 40;
+    match value.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_positive_whole_numbers_name_tasks() {
+        assert_eq!(parse_task_id("42").ok(), Some(TaskId(42)));
+        for bad in ["0", "-1", "abc", "1.5", "", "99999999999999999999"] {
+            assert!(parse_task_id(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn long_input_is_not_echoed_in_full() {
+        let long = "x".repeat(10_000);
+        let message = parse_cursor("before", Some(&long)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.len() < 200, "{message}");
+    }
+}

@@ -1,0 +1,81 @@
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, AtomicUsize, Ordering},
+};
+
+use axum::extract::FromRef;
+use tokio_util::sync::CancellationToken;
+
+use super::live::LiveFeed;
+use crate::tasks::Tasks;
+
+/// Everything a handler may use, as cheap handles. Built once by `app`; handlers ask for the
+/// part they need through [`FromRef`].
+#[derive(Clone)]
+pub struct AppState {
+    pub tasks: Tasks,
+    pub live: LiveFeed,
+    pub lifecycle: Lifecycle,
+}
+
+/// Where the process is in its life, as the web layer needs to know it.
+#[derive(Clone, Default)]
+pub struct Lifecycle {
+    shutdown: CancellationToken,
+    ready: Arc<AtomicBool>,
+    sse_streams: Arc<AtomicUsize>,
+}
+
+impl Lifecycle {
+    pub fn new(shutdown: CancellationToken) -> Self {
+        Self { shutdown, ..Self::default() }
+    }
+
+    /// Fires when the process starts shutting down; streams end on it.
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.is_cancelled()
+    }
+
+    /// Called once everything is started and the socket is bound.
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire) && !self.is_shutting_down()
+    }
+
+    pub fn sse_streams(&self) -> usize {
+        self.sse_streams.load(Ordering::Relaxed)
+    }
+
+    /// Counts an open SSE stream until the returned guard is dropped.
+    pub fn track_stream(&self) -> StreamGuard {
+        self.sse_streams.fetch_add(1, Ordering::Relaxed);
+        StreamGuard(self.sse_streams.clone())
+    }
+}
+
+pub struct StreamGuard(Arc<AtomicUsize>);
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl FromRef<AppState> for Tasks {
+    fn from_ref(state: &AppState) -> Self {
+        state.tasks.clone()
+    }
+}
+
+impl FromRef<AppState> for Lifecycle {
+    fn from_ref(state: &AppState) -> Self {
+        state.lifecycle.clone()
+    }
+}

@@ -1,0 +1,79 @@
+use chrono::{DateTime, Utc};
+use maud::{Markup, html};
+
+use crate::domain::{Status, Task};
+
+/// The status as a coloured word.
+pub fn status_badge(status: Status) -> Markup {
+    html! { span class={ "badge " (status.as_str()) } { (status.as_str()) } }
+}
+
+/// Progress bar and phase for running tasks; a native `<progress>` needs no inline style.
+pub fn progress(task: &Task) -> Markup {
+    let percent = task.percent();
+    html! {
+        @match task.status {
+            Status::Running => {
+                progress value=(percent) max="100" aria-label="progress" { (percent) "%" }
+                span.percent { (percent) "%" }
+                @if let Some(phase) = task.phase {
+                    span.phase { (phase.label()) }
+                } @else {
+                    span.phase { "waiting for a compute slot" }
+                }
+            }
+            Status::Done => { progress value="100" max="100" aria-label="progress" { "100%" } }
+            _ => {}
+        }
+    }
+}
+
+/// Says whether the page's live connection is up. The server re-sends it as a heartbeat; a CSS
+/// animation turns it to "reconnecting" if no heartbeat replaces it in time, so the page shows a
+/// dead connection without any script of ours.
+pub fn live_indicator(live: bool) -> Markup {
+    html! {
+        span #live-indicator class={ "live-indicator " @if live { "live" } @else { "connecting" } }
+            sse-swap="live,shutdown" hx-swap="outerHTML" role="status" {
+            span.on { "● live" }
+            span.off { "○ reconnecting…" }
+        }
+    }
+}
+
+/// A time as people read it, with the exact instant in the `datetime` attribute.
+pub fn time(at: DateTime<Utc>) -> Markup {
+    html! { time datetime=(at.to_rfc3339()) { (at.format("%Y-%m-%d %H:%M:%S UTC")) } }
+}
+
+/// A duration in the unit that reads best.
+pub fn duration(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let ms = (to - from).num_milliseconds().max(0);
+    match ms {
+        0..1_000 => format!("{ms} ms"),
+        1_000..60_000 => format!("{:.2} s", ms as f64 / 1000.0),
+        _ => format!("{}m {:02}s", ms / 60_000, (ms / 1000) % 60),
+    }
+}
+
+/// Cancel or retry, as a form that works without scripts and is enhanced by htmx. `target` is
+/// where htmx puts the answer (`closest tr` in the table), or `None` to ignore it and wait for
+/// the live update.
+pub fn actions(task: &Task, target: Option<&str>) -> Markup {
+    let action = if task.status.can_cancel() {
+        Some(("cancel", "Cancel"))
+    } else if task.status.can_retry() {
+        Some(("retry", "Retry"))
+    } else {
+        None
+    };
+    html! {
+        @if let Some((verb, label)) = action {
+            @let url = format!("/tasks/{}/{verb}", task.id);
+            form.action method="post" action=(url) hx-post=(url)
+                hx-target=[target] hx-swap=(if target.is_some() { "outerHTML" } else { "none" }) {
+                button type="submit" class=(verb) { (label) }
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+use maud::{DOCTYPE, Markup, html};
+
+use super::components::live_indicator;
+
+/// The vendored scripts, with their versions in their names so a cached copy is never stale.
+pub const HTMX: &str = "/public/htmx-2.0.11.min.js";
+pub const HTMX_SSE: &str = "/public/htmx-ext-sse-2.2.4.min.js";
+pub const STYLESHEET: &str = "/public/pilane.css";
+
+/// htmx settings: no eval and no inline styles (so a strict Content-Security-Policy holds), and
+/// 422 responses swapped like successes, because they carry the form with its error message.
+const HTMX_CONFIG: &str = r#"{"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"409","swap":false,"error":true},{"code":"[45]..","swap":false,"error":true}]}"#;
+
+/// What a page says about itself.
+pub struct PageMeta<'a> {
+    pub title: &'a str,
+    /// The SSE URL this page listens to (one connection per page), or `None` for a static page.
+    pub live_url: Option<String>,
+}
+
+/// A whole page: head, header with the live indicator, and `body`, all inside the one element
+/// that holds the page's SSE connection, so every `sse-swap` below it shares it.
+pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (meta.title) " · Pilane" }
+                meta name="htmx-config" content=(HTMX_CONFIG);
+                link rel="stylesheet" href=(STYLESHEET);
+                script src=(HTMX) {}
+                script src=(HTMX_SSE) {}
+            }
+            body hx-ext="sse" sse-connect=[meta.live_url.as_deref()] {
+                header.site {
+                    a.brand href="/" { "π Pilane" }
+                    span.tagline { "the digits of pi, on demand" }
+                    (live_indicator(false))
+                }
+                main { (body) }
+            }
+        }
+    }
+}
