@@ -6,7 +6,11 @@ use std::{net::SocketAddr, num::NonZeroUsize, time::Duration};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "pilane", version, about = "Computes the decimal digits of pi on demand, with a live task table.")]
+#[command(
+    name = "pilane",
+    version,
+    about = "Computes the decimal digits of pi on demand, with a live task table."
+)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -134,15 +138,25 @@ mod tests {
         let cli = Cli::try_parse_from(["pilane"]).map_err(|e| e.to_string());
         let cli = cli.as_ref().map(|cli| Config::from(&cli.serve));
         let config = cli.as_ref().ok();
-        assert_eq!(config.map(|c| c.bind.to_string()), Some("127.0.0.1:8080".to_owned()));
+        assert_eq!(
+            config.map(|c| c.bind.to_string()),
+            Some("127.0.0.1:8080".to_owned())
+        );
         assert_eq!(config.map(|c| c.max_digits), Some(1_000_000));
-        assert_eq!(config.map(|c| c.shutdown_grace), Some(Duration::from_secs(25)));
+        assert_eq!(
+            config.map(|c| c.shutdown_grace),
+            Some(Duration::from_secs(25))
+        );
     }
 
     #[test]
     fn digits_takes_n_and_threads() {
         let cli = Cli::try_parse_from(["pilane", "digits", "50", "--threads", "2"]).ok();
-        let Some(Cli { command: Some(Command::Digits(args)), .. }) = cli else {
+        let Some(Cli {
+            command: Some(Command::Digits(args)),
+            ..
+        }) = cli
+        else {
             panic!("`pilane digits 50 --threads 2` did not parse as digits");
         };
         assert_eq!((args.n, args.threads.get()), (50, 2));
@@ -150,7 +164,9 @@ mod tests {
 
     #[test]
     fn a_bad_flag_value_is_refused_with_its_name() {
-        let error = Cli::try_parse_from(["pilane", "serve", "--workers", "0"]).err().map(|e| e.to_string());
+        let error = Cli::try_parse_from(["pilane", "serve", "--workers", "0"])
+            .err()
+            .map(|e| e.to_string());
         assert!(error.is_some_and(|e| e.contains("--workers")));
     }
 }

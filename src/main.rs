@@ -21,5 +21,8 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(args: &pilane::config::ServeArgs) -> anyhow::Result<()> {
     telemetry::init(args.log.log_format);
-    App::build(Config::from(args)).await?.run_until_stopped().await
+    App::build(Config::from(args))
+        .await?
+        .run_until_stopped()
+        .await
 }

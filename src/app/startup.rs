@@ -1,4 +1,7 @@
-use std::{net::SocketAddr, time::{Duration, Instant}};
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context;
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -33,10 +36,17 @@ impl App {
         let storage = Storage::connect(&config.database_url)
             .await
             .with_context(|| format!("could not open the database at {}", config.database_url))?;
-        info!(backend = storage.backend_name(), elapsed_ms = ms(step), "connected to the database");
+        info!(
+            backend = storage.backend_name(),
+            elapsed_ms = ms(step),
+            "connected to the database"
+        );
 
         let step = Instant::now();
-        storage.migrate().await.context("could not apply the database migrations")?;
+        storage
+            .migrate()
+            .await
+            .context("could not apply the database migrations")?;
         info!(elapsed_ms = ms(step), "migrations applied");
 
         let bus = Bus::default();
@@ -48,23 +58,48 @@ impl App {
         for (task_id, event) in &recovered {
             bus.publish(Change::stage(*task_id, *event));
         }
-        info!(recovered = recovered.len(), elapsed_ms = ms(step), "recovered tasks left running by a stopped process");
+        info!(
+            recovered = recovered.len(),
+            elapsed_ms = ms(step),
+            "recovered tasks left running by a stopped process"
+        );
 
         let shutdown = CancellationToken::new();
         let tasks = Tasks::new(storage.clone(), bus, config.max_digits);
         let runner = Runner::new(
             tasks.clone(),
-            RunnerConfig { workers: config.workers, threads_per_task: config.threads_per_task, poll_interval: POLL_INTERVAL },
+            RunnerConfig {
+                workers: config.workers,
+                threads_per_task: config.threads_per_task,
+                poll_interval: POLL_INTERVAL,
+            },
         );
         let runner = tokio::spawn(runner.run(shutdown.clone()));
-        info!(workers = config.workers, threads_per_task = config.threads_per_task, "runner started");
+        info!(
+            workers = config.workers,
+            threads_per_task = config.threads_per_task,
+            "runner started"
+        );
 
         let step = Instant::now();
-        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("could not listen on {}", config.bind))?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("could not listen on {}", config.bind))?;
         let live = LiveFeed::start(tasks.clone(), shutdown.clone());
-        let state = AppState { tasks, live, lifecycle: Lifecycle::new(shutdown.clone()) };
+        let state = AppState {
+            tasks,
+            live,
+            lifecycle: Lifecycle::new(shutdown.clone()),
+        };
         info!(address = %listener.local_addr()?, elapsed_ms = ms(step), total_ms = ms(started), "listening");
-        Ok(Self { listener, state, storage, runner, shutdown, grace: config.shutdown_grace })
+        Ok(Self {
+            listener,
+            state,
+            storage,
+            runner,
+            shutdown,
+            grace: config.shutdown_grace,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -82,14 +117,25 @@ impl App {
 
     /// Serves until SIGTERM or SIGINT, then shuts down within the grace period.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        super::shutdown::on_signals(self.shutdown.clone(), self.grace, self.state.lifecycle.clone());
+        super::shutdown::on_signals(
+            self.shutdown.clone(),
+            self.grace,
+            self.state.lifecycle.clone(),
+        );
         self.serve().await
     }
 
     /// Serves until the shutdown token fires, then drains: streams end, running tasks go back to
     /// the queue, connections close, the pool closes.
     pub async fn serve(self) -> anyhow::Result<()> {
-        let Self { listener, state, storage, runner, shutdown, .. } = self;
+        let Self {
+            listener,
+            state,
+            storage,
+            runner,
+            shutdown,
+            ..
+        } = self;
         let lifecycle = state.lifecycle.clone();
         let app = router(state);
         lifecycle.set_ready();
@@ -100,7 +146,10 @@ impl App {
             .context("the server failed")?;
         info!("HTTP connections drained");
         runner.await.context("the runner panicked")?;
-        storage.close().await.context("could not close the database")?;
+        storage
+            .close()
+            .await
+            .context("could not close the database")?;
         info!("database closed; bye");
         Ok(())
     }

@@ -30,14 +30,19 @@ impl DigitCount {
         if input.is_empty() {
             return Err(DigitCountError::Empty);
         }
-        if input.starts_with('-') && input.len() > 1 && input[1..].bytes().all(|b| b.is_ascii_digit()) {
+        if input.starts_with('-')
+            && input.len() > 1
+            && input[1..].bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(DigitCountError::Negative);
         }
         if !input.bytes().all(|b| b.is_ascii_digit()) {
             return Err(DigitCountError::NotAWholeNumber);
         }
         // All digits: the only way to fail now is overflow, which is "too large" as well.
-        let n = input.parse::<u64>().map_err(|_| DigitCountError::TooLarge { max })?;
+        let n = input
+            .parse::<u64>()
+            .map_err(|_| DigitCountError::TooLarge { max })?;
         Self::new(n, max)
     }
 
@@ -71,7 +76,7 @@ pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -87,8 +92,14 @@ mod tests {
 
     #[test]
     fn a_plain_number_within_the_limit_is_accepted() {
-        assert_eq!(DigitCount::parse("1000", MAX).map(DigitCount::get), Ok(1000));
-        assert_eq!(DigitCount::parse("1000000", MAX).map(DigitCount::get), Ok(MAX));
+        assert_eq!(
+            DigitCount::parse("1000", MAX).map(DigitCount::get),
+            Ok(1000)
+        );
+        assert_eq!(
+            DigitCount::parse("1000000", MAX).map(DigitCount::get),
+            Ok(MAX)
+        );
     }
 
     #[test]
@@ -96,22 +107,37 @@ mod tests {
         assert_eq!(DigitCount::parse("", MAX), Err(DigitCountError::Empty));
         assert_eq!(DigitCount::parse("0", MAX), Err(DigitCountError::Zero));
         assert_eq!(DigitCount::parse("-5", MAX), Err(DigitCountError::Negative));
-        assert_eq!(DigitCount::parse("1.5", MAX), Err(DigitCountError::NotAWholeNumber));
-        assert_eq!(DigitCount::parse("abc", MAX), Err(DigitCountError::NotAWholeNumber));
-        assert_eq!(DigitCount::parse("1000001", MAX), Err(DigitCountError::TooLarge { max: MAX }));
+        assert_eq!(
+            DigitCount::parse("1.5", MAX),
+            Err(DigitCountError::NotAWholeNumber)
+        );
+        assert_eq!(
+            DigitCount::parse("abc", MAX),
+            Err(DigitCountError::NotAWholeNumber)
+        );
+        assert_eq!(
+            DigitCount::parse("1000001", MAX),
+            Err(DigitCountError::TooLarge { max: MAX })
+        );
     }
 
     #[test]
     fn signs_spaces_exponents_and_foreign_digits_are_refused() {
         for input in ["+5", " 5", "5 ", "1e3", "1_000", "1,000", "٣", "--5", "-"] {
-            assert!(DigitCount::parse(input, MAX).is_err(), "{input:?} was accepted");
+            assert!(
+                DigitCount::parse(input, MAX).is_err(),
+                "{input:?} was accepted"
+            );
         }
     }
 
     #[test]
     fn numbers_too_big_for_any_integer_are_too_large_not_garbage() {
         let huge = "1".repeat(101);
-        assert_eq!(DigitCount::parse(&huge, MAX), Err(DigitCountError::TooLarge { max: MAX }));
+        assert_eq!(
+            DigitCount::parse(&huge, MAX),
+            Err(DigitCountError::TooLarge { max: MAX })
+        );
     }
 
     #[test]

@@ -52,6 +52,9 @@ impl Phase {
         ]
         .into_iter()
         .find(|phase| phase.as_str() == value)
-        .ok_or_else(|| UnknownValue { kind: "phase", value: value.to_owned() })
+        .ok_or_else(|| UnknownValue {
+            kind: "phase",
+            value: value.to_owned(),
+        })
     }
 }

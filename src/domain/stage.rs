@@ -58,7 +58,10 @@ impl Stage {
         Self::ALL
             .into_iter()
             .find(|stage| stage.as_str() == value)
-            .ok_or_else(|| UnknownValue { kind: "stage", value: value.to_owned() })
+            .ok_or_else(|| UnknownValue {
+                kind: "stage",
+                value: value.to_owned(),
+            })
     }
 }
 

@@ -43,7 +43,10 @@ impl Status {
         Self::ALL
             .into_iter()
             .find(|status| status.as_str() == value)
-            .ok_or_else(|| UnknownValue { kind: "status", value: value.to_owned() })
+            .ok_or_else(|| UnknownValue {
+                kind: "status",
+                value: value.to_owned(),
+            })
     }
 
     /// Whether the task will not change again unless a person retries it.
@@ -123,8 +126,14 @@ mod tests {
 
     #[test]
     fn a_queued_task_can_be_claimed_or_cancelled_but_not_completed() {
-        assert_eq!(Transition::Claim.apply(Status::Queued), Some(Status::Running));
-        assert_eq!(Transition::Cancel.apply(Status::Queued), Some(Status::Cancelled));
+        assert_eq!(
+            Transition::Claim.apply(Status::Queued),
+            Some(Status::Running)
+        );
+        assert_eq!(
+            Transition::Cancel.apply(Status::Queued),
+            Some(Status::Cancelled)
+        );
         assert_eq!(Transition::Complete.apply(Status::Queued), None);
     }
 
@@ -144,14 +153,23 @@ mod tests {
 
     #[test]
     fn failed_and_cancelled_tasks_can_be_retried_back_to_the_queue() {
-        assert_eq!(Transition::Retry.apply(Status::Failed), Some(Status::Queued));
-        assert_eq!(Transition::Retry.apply(Status::Cancelled), Some(Status::Queued));
+        assert_eq!(
+            Transition::Retry.apply(Status::Failed),
+            Some(Status::Queued)
+        );
+        assert_eq!(
+            Transition::Retry.apply(Status::Cancelled),
+            Some(Status::Queued)
+        );
         assert_eq!(Transition::Retry.apply(Status::Running), None);
     }
 
     #[test]
     fn a_running_task_handed_back_is_queued_again() {
-        assert_eq!(Transition::HandBack.apply(Status::Running), Some(Status::Queued));
+        assert_eq!(
+            Transition::HandBack.apply(Status::Running),
+            Some(Status::Queued)
+        );
         assert_eq!(Transition::HandBack.apply(Status::Queued), None);
     }
 

@@ -30,15 +30,27 @@ pub struct Change {
 
 impl Change {
     pub fn created(task_id: TaskId, event_id: EventId) -> Self {
-        Self { task_id, kind: ChangeKind::Created, event_id: Some(event_id) }
+        Self {
+            task_id,
+            kind: ChangeKind::Created,
+            event_id: Some(event_id),
+        }
     }
 
     pub fn stage(task_id: TaskId, event_id: EventId) -> Self {
-        Self { task_id, kind: ChangeKind::Stage, event_id: Some(event_id) }
+        Self {
+            task_id,
+            kind: ChangeKind::Stage,
+            event_id: Some(event_id),
+        }
     }
 
     pub fn progress(task_id: TaskId) -> Self {
-        Self { task_id, kind: ChangeKind::Progress, event_id: None }
+        Self {
+            task_id,
+            kind: ChangeKind::Progress,
+            event_id: None,
+        }
     }
 }
 
@@ -50,7 +62,9 @@ pub struct Bus {
 
 impl Default for Bus {
     fn default() -> Self {
-        Self { sender: broadcast::channel(CAPACITY).0 }
+        Self {
+            sender: broadcast::channel(CAPACITY).0,
+        }
     }
 }
 
@@ -78,8 +92,14 @@ mod tests {
         bus.publish(Change::created(TaskId(1), EventId(1)));
         bus.publish(Change::progress(TaskId(1)));
         for receiver in [&mut first, &mut second] {
-            assert_eq!(receiver.recv().await.ok(), Some(Change::created(TaskId(1), EventId(1))));
-            assert_eq!(receiver.recv().await.ok(), Some(Change::progress(TaskId(1))));
+            assert_eq!(
+                receiver.recv().await.ok(),
+                Some(Change::created(TaskId(1), EventId(1)))
+            );
+            assert_eq!(
+                receiver.recv().await.ok(),
+                Some(Change::progress(TaskId(1)))
+            );
         }
     }
 

@@ -45,8 +45,12 @@ pub(crate) fn terms_for(digits: u64) -> u64 {
 /// of $s$ by less than $2^{-62}$, and the floor by less than 1.
 ///
 /// # Worst-case complexity
-/// $T(n) = O(M(n) \log^2 n)$ for $n = D$, dominated by the series; the square root and the
-/// division are $O(M(n))$, with $M(n) = O(n \log n \log\log n)$ the cost of a multiplication.
+/// $T(n) = O(n \log^3 n \log\log n)$
+///
+/// $M(n) = O(n \log n)$
+///
+/// where $T$ is time, $M$ is additional memory and $n$ is `digits`. The series dominates; the
+/// square root and the division cost a few multiplications of $n$-digit numbers each.
 pub(crate) fn approximate(
     digits: u64,
     threads: usize,

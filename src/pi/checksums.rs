@@ -49,7 +49,11 @@ impl std::error::Error for ChecksumMismatch {}
 /// One pass: the hash of each checked prefix is finished on a copy of the running hasher.
 ///
 /// # Worst-case complexity
-/// $T(n) = O(n)$ and $M(n) = O(1)$, where $n$ is `decimals.len()`.
+/// $T(n) = O(n)$
+///
+/// $M(n) = O(1)$
+///
+/// where $T$ is time, $M$ is additional memory and $n$ is `decimals.len()`.
 ///
 /// # Errors
 /// [`ChecksumMismatch`] naming the first prefix whose checksum differs.

@@ -64,11 +64,13 @@ struct Splitting {
     t: Integer,
 }
 
-/// How a range of terms is summed: directly, or from two halves, each with some of the threads.
+/// How a range of terms is summed: directly, or from two halves, which may run at the same time
+/// with some of the threads each.
 enum Shape {
     Leaf,
     Node {
         mid: u64,
+        parallel: bool,
         left_threads: usize,
         right_threads: usize,
     },
@@ -83,9 +85,13 @@ enum Shape {
 /// of the tree above [`LEAF_TERMS`].
 ///
 /// # Worst-case complexity
-/// $T(n) = O(M(n \log n) \log n)$, where $n$ is `terms` and $M(n)$ is the time to multiply two
-/// $n$-bit numbers, $O(n \log n \log\log n)$ in malachite. Additional memory is
-/// $O(n \log n)$.
+/// $T(n) = O(n \log^3 n \log\log n)$
+///
+/// $M(n) = O(n \log n)$
+///
+/// where $T$ is time, $M$ is additional memory and $n$ is `terms`: the tree has $O(\log n)$
+/// levels, each multiplying numbers of $O(n \log n)$ bits in all, and malachite multiplies $m$-bit
+/// numbers in $O(m \log m \log\log m)$.
 pub(crate) fn sum(
     terms: u64,
     threads: usize,
@@ -112,6 +118,7 @@ fn units(a: u64, b: u64, threads: usize) -> u64 {
             mid,
             left_threads,
             right_threads,
+            ..
         } => units(a, mid, left_threads) + units(mid, b, right_threads) + merge_units(a, b),
     }
 }
@@ -138,12 +145,14 @@ fn shape(a: u64, b: u64, threads: usize) -> Shape {
         let share = left_threads as f64 / threads as f64;
         Shape::Node {
             mid: weighted_split(a, b, share),
+            parallel: true,
             left_threads,
             right_threads: threads - left_threads,
         }
     } else {
         Shape::Node {
             mid: a + len / 2,
+            parallel: false,
             left_threads: 1,
             right_threads: 1,
         }
@@ -185,7 +194,7 @@ fn split(
     progress: &SeriesProgress<'_, '_>,
 ) -> Result<Splitting, Cancelled> {
     progress.check()?;
-    let (mid, left_threads, right_threads) = match shape(a, b, threads) {
+    let (mid, parallel, left_threads, right_threads) = match shape(a, b, threads) {
         Shape::Leaf => {
             let mut block = split_leaf(a, b);
             if !need_p {
@@ -196,11 +205,11 @@ fn split(
         }
         Shape::Node {
             mid,
+            parallel,
             left_threads,
             right_threads,
-        } => (mid, left_threads, right_threads),
+        } => (mid, parallel, left_threads, right_threads),
     };
-    let parallel = threads >= 2 && left_threads >= 1 && b - a >= PARALLEL_MIN_TERMS;
     let (left, right) = if parallel {
         let (left, right) = thread::scope(|scope| {
             let left = scope.spawn(|| split(a, mid, true, left_threads, progress));
@@ -210,8 +219,8 @@ fn split(
         (left?, right?)
     } else {
         (
-            split(a, mid, true, 1, progress)?,
-            split(mid, b, need_p, 1, progress)?,
+            split(a, mid, true, left_threads, progress)?,
+            split(mid, b, need_p, right_threads, progress)?,
         )
     };
     progress.check()?;
@@ -252,7 +261,7 @@ fn term(k: u64) -> Splitting {
     let twos = u64::from(k.trailing_zeros());
     let q_odd = Natural::from(k >> twos).pow(3) * Natural::from(Q_ODD_FACTOR);
     let linear = Natural::from(A) + Natural::from(B) * Natural::from(k);
-    let t = Integer::from_sign_and_abs(k % 2 == 0, &p * linear);
+    let t = Integer::from_sign_and_abs(k.is_multiple_of(2), &p * linear);
     Splitting {
         p: Some(p),
         q_odd,
@@ -266,7 +275,11 @@ fn term(k: u64) -> Splitting {
 fn merge(left: Splitting, right: Splitting, need_p: bool, parallel: bool) -> Splitting {
     let left_p = left.p.expect("left ranges are always split with their P");
     let right_p = if need_p {
-        Some(right.p.expect("a range whose P is needed splits its right range with P"))
+        Some(
+            right
+                .p
+                .expect("a range whose P is needed splits its right range with P"),
+        )
     } else {
         None
     };

@@ -10,7 +10,8 @@ use super::progress::Reporter;
 /// How a computation may use the machine.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// How many threads the series may use; 0 counts as 1. Any count gives the same digits.
+    /// How many threads the series and the conversion may use; 0 counts as 1. Any count gives
+    /// the same digits.
     pub threads: usize,
 }
 
@@ -33,9 +34,13 @@ impl Default for Options {
 /// the series; the square root, the division and the conversion each run uninterrupted.
 ///
 /// # Worst-case complexity
-/// $T(n) = O(M(n) \log^2 n)$ and $M(n) = O(n \log n)$, where $M(n)$ is the time to multiply two
-/// $n$-digit numbers, $O(n \log n \log\log n)$ in malachite. About 0.5 s for $10^6$ digits on one
-/// core of a current machine.
+/// $T(n) = O(n \log^3 n \log\log n)$
+///
+/// $M(n) = O(n \log n)$
+///
+/// where $T$ is time and $M$ is additional memory: the series by binary splitting dominates (see
+/// the Chudnovsky module). About half a second for $10^6$ digits on one core of a current
+/// machine.
 ///
 /// # Errors
 /// [`Cancelled`] when `control` asks to stop.
@@ -67,7 +72,7 @@ fn decimals_with_guard(
         let scaled =
             approximation::approximate(n.saturating_add(guard), options.threads, &reporter)?;
         reporter.enter(Phase::Conversion)?;
-        let mut text = decimal::to_decimal(&scaled);
+        let mut text = decimal::to_decimal(&scaled, options.threads);
         // 3 < pi < 4 and the error is a few units, so x has exactly one digit before the point:
         // the text is "3", the n decimals, then the guard digits.
         debug_assert_eq!(text.len() as u64, 1 + n + guard);

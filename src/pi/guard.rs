@@ -12,7 +12,11 @@ const U64_DIGITS: usize = 19;
 /// when the true value is less than `error_bound` units of the last digit away.
 ///
 /// # Worst-case complexity
-/// $T(n) = O(n)$ and $M(n) = O(1)$, where $n$ is `guard.len()`.
+/// $T(n) = O(n)$
+///
+/// $M(n) = O(1)$
+///
+/// where $T$ is time, $M$ is additional memory and $n$ is `guard.len()`.
 pub(crate) fn decides_truncation(guard: &[u8], error_bound: u64) -> bool {
     // G >= e, and 10^g - G >= e, i.e. the nines' complement 10^g - 1 - G is at least e - 1.
     at_least(guard, false, error_bound) && at_least(guard, true, error_bound.saturating_sub(1))

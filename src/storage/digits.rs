@@ -86,9 +86,12 @@ pub(super) async fn extend(
             let chunk_start = index * CHUNK_DIGITS;
             let end = ((index + 1) * CHUNK_DIGITS).min(upto);
             let ours = &decimals[position as usize..end as usize];
-            let theirs = &chunk.as_bytes()[(position - chunk_start) as usize..(end - chunk_start) as usize];
+            let theirs =
+                &chunk.as_bytes()[(position - chunk_start) as usize..(end - chunk_start) as usize];
             if let Some(offset) = ours.iter().zip(theirs).position(|(a, b)| a != b) {
-                return Err(StorageError::DigitsDisagree { position: position + offset as u64 + 1 });
+                return Err(StorageError::DigitsDisagree {
+                    position: position + offset as u64 + 1,
+                });
             }
             position = end;
         }
@@ -107,7 +110,10 @@ pub(super) async fn extend(
     if stored % CHUNK_DIGITS != 0 {
         // The last stored chunk is partial: it grows in place.
         digit_chunk::Entity::update_many()
-            .col_expr(digit_chunk::Column::Digits, Expr::value(chunk_of(first_index)))
+            .col_expr(
+                digit_chunk::Column::Digits,
+                Expr::value(chunk_of(first_index)),
+            )
             .filter(digit_chunk::Column::Idx.eq(chunk_key(first_index)))
             .exec(db)
             .await?;
@@ -120,7 +126,9 @@ pub(super) async fn extend(
             idx: Set(chunk_key(index)),
             digits: Set(chunk_of(index)),
         });
-        digit_chunk::Entity::insert_many(rows).exec_without_returning(db).await?;
+        digit_chunk::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }

@@ -3,8 +3,9 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TryInsertResult,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType, SimpleExpr},
 };
 
@@ -91,15 +92,25 @@ impl Storage {
                 let id = TaskId(result.last_insert_id);
                 let event = insert_event(&*txn, id, Stage::Registered, 0, None).await?;
                 let task = find(&*txn, id).await?;
-                Submission { task, outcome: SubmitOutcome::Created, event: Some(event) }
+                Submission {
+                    task,
+                    outcome: SubmitOutcome::Created,
+                    event: Some(event),
+                }
             }
             TryInsertResult::Conflicted | TryInsertResult::Empty => {
                 let existing = find_by_n(&*txn, n).await?;
                 match transition(&*txn, existing.id, Transition::Retry, None, Detail::None).await? {
-                    Some((task, event)) => {
-                        Submission { task, outcome: SubmitOutcome::Retried, event: Some(event) }
-                    }
-                    None => Submission { task: existing, outcome: SubmitOutcome::Existing, event: None },
+                    Some((task, event)) => Submission {
+                        task,
+                        outcome: SubmitOutcome::Retried,
+                        event: Some(event),
+                    },
+                    None => Submission {
+                        task: existing,
+                        outcome: SubmitOutcome::Existing,
+                        event: None,
+                    },
                 }
             }
         };
@@ -140,7 +151,10 @@ impl Storage {
         if backwards {
             rows.reverse();
         }
-        let tasks = rows.into_iter().map(to_domain).collect::<StorageResult<_>>()?;
+        let tasks = rows
+            .into_iter()
+            .map(to_domain)
+            .collect::<StorageResult<_>>()?;
         Ok((tasks, more))
     }
 
@@ -150,7 +164,10 @@ impl Storage {
                 .filter(Column::Status.eq(status.as_str()))
                 .count(&self.db)
         };
-        Ok(Counts { queued: count(Status::Queued).await?, running: count(Status::Running).await? })
+        Ok(Counts {
+            queued: count(Status::Queued).await?,
+            running: count(Status::Running).await?,
+        })
     }
 
     /// Claims the oldest queued task for a new run, or returns `None` when the queue is empty.
@@ -171,7 +188,16 @@ impl Storage {
         };
         let claimed = transition(&*txn, TaskId(id), Transition::Claim, None, Detail::None).await?;
         txn.commit().await?;
-        Ok(claimed.map(|(task, event)| (Run { task_id: task.id, attempt: task.attempt }, task, event)))
+        Ok(claimed.map(|(task, event)| {
+            (
+                Run {
+                    task_id: task.id,
+                    attempt: task.attempt,
+                },
+                task,
+                event,
+            )
+        }))
     }
 
     /// Logs a stage that does not change the status (`taken`, `calculated`). `None` when the run
@@ -194,7 +220,12 @@ impl Storage {
 
     /// Saves how far a run has come. Returns `false` when the run no longer owns the task (it was
     /// cancelled or handed back), which tells the run to stop.
-    pub async fn record_progress(&self, run: Run, fraction: f64, phase: Phase) -> StorageResult<bool> {
+    pub async fn record_progress(
+        &self,
+        run: Run,
+        fraction: f64,
+        phase: Phase,
+    ) -> StorageResult<bool> {
         let _guard = match &self.write_lock {
             Some(lock) => Some(lock.lock().await),
             None => None,
@@ -216,7 +247,15 @@ impl Storage {
         decimals: Option<(&[u8], u64)>,
     ) -> StorageResult<Option<EventId>> {
         let txn = self.begin_write().await?;
-        let Some((_, event)) = transition(&*txn, run.task_id, Transition::Complete, Some(run.attempt), Detail::Digit(digit)).await? else {
+        let Some((_, event)) = transition(
+            &*txn,
+            run.task_id,
+            Transition::Complete,
+            Some(run.attempt),
+            Detail::Digit(digit),
+        )
+        .await?
+        else {
             return Ok(None);
         };
         if let Some((decimals, verified_upto)) = decimals {
@@ -228,12 +267,14 @@ impl Storage {
 
     /// Ends a run as failed, keeping the error in plain words.
     pub async fn fail(&self, run: Run, error: &str) -> StorageResult<Option<EventId>> {
-        self.fenced_transition(run, Transition::Fail, Detail::Error(error)).await
+        self.fenced_transition(run, Transition::Fail, Detail::Error(error))
+            .await
     }
 
     /// Gives a running task back to the queue, with the reason in the stage log.
     pub async fn hand_back(&self, run: Run, reason: &str) -> StorageResult<Option<EventId>> {
-        self.fenced_transition(run, Transition::HandBack, Detail::Error(reason)).await
+        self.fenced_transition(run, Transition::HandBack, Detail::Error(reason))
+            .await
     }
 
     /// Cancels a queued or running task. `None` when the task is in neither state.
@@ -259,7 +300,14 @@ impl Storage {
             .await?;
         let mut recovered = Vec::with_capacity(running.len());
         for id in running {
-            let handed_back = transition(&*txn, TaskId(id), Transition::HandBack, None, Detail::Error(reason)).await?;
+            let handed_back = transition(
+                &*txn,
+                TaskId(id),
+                Transition::HandBack,
+                None,
+                Detail::Error(reason),
+            )
+            .await?;
             if let Some((task, event)) = handed_back {
                 recovered.push((task.id, event));
             }
@@ -268,14 +316,23 @@ impl Storage {
         Ok(recovered)
     }
 
-    async fn fenced_transition(&self, run: Run, to: Transition, detail: Detail<'_>) -> StorageResult<Option<EventId>> {
+    async fn fenced_transition(
+        &self,
+        run: Run,
+        to: Transition,
+        detail: Detail<'_>,
+    ) -> StorageResult<Option<EventId>> {
         let txn = self.begin_write().await?;
         let applied = transition(&*txn, run.task_id, to, Some(run.attempt), detail).await?;
         txn.commit().await?;
         Ok(applied.map(|(_, event)| event))
     }
 
-    async fn unfenced_transition(&self, id: TaskId, to: Transition) -> StorageResult<Option<(Task, EventId)>> {
+    async fn unfenced_transition(
+        &self,
+        id: TaskId,
+        to: Transition,
+    ) -> StorageResult<Option<(Task, EventId)>> {
         let txn = self.begin_write().await?;
         let applied = transition(&*txn, id, to, None, Detail::None).await?;
         txn.commit().await?;
@@ -351,7 +408,10 @@ async fn transition(
 }
 
 /// Restricts an update to the rows a run still owns.
-fn fenced(update: sea_orm::UpdateMany<task::Entity>, run: Run) -> sea_orm::UpdateMany<task::Entity> {
+fn fenced(
+    update: sea_orm::UpdateMany<task::Entity>,
+    run: Run,
+) -> sea_orm::UpdateMany<task::Entity> {
     update
         .filter(Column::Id.eq(run.task_id.0))
         .filter(Column::Status.eq(Status::Running.as_str()))
@@ -364,7 +424,10 @@ async fn find(db: &impl ConnectionTrait, id: TaskId) -> StorageResult<Task> {
 }
 
 async fn find_by_n(db: &impl ConnectionTrait, n: DigitCount) -> StorageResult<Task> {
-    let row = task::Entity::find().filter(Column::N.eq(stored_n(n))).one(db).await?;
+    let row = task::Entity::find()
+        .filter(Column::N.eq(stored_n(n)))
+        .one(db)
+        .await?;
     to_domain(row.ok_or(sea_orm::DbErr::RecordNotFound(format!("task for n = {n}")))?)
 }
 
@@ -377,7 +440,9 @@ fn to_domain(row: task::Model) -> StorageResult<Task> {
     let unknown = |kind: &'static str, value: String| UnknownValue { kind, value };
     Ok(Task {
         id: TaskId(row.id),
-        n: DigitCount::from_stored(u64::try_from(row.n).map_err(|_| unknown("n", row.n.to_string()))?),
+        n: DigitCount::from_stored(
+            u64::try_from(row.n).map_err(|_| unknown("n", row.n.to_string()))?,
+        ),
         status: Status::parse(&row.status)?,
         progress: row.progress,
         phase: row.phase.as_deref().map(Phase::parse).transpose()?,

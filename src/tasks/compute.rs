@@ -7,6 +7,7 @@ use std::{
 };
 
 use tokio::sync::{OwnedSemaphorePermit, oneshot, watch};
+use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::{
@@ -31,6 +32,8 @@ pub(super) struct Job {
     run: Run,
     task: Task,
     threads: usize,
+    /// The process is stopping: the engine sees it directly, even if the runner is gone.
+    shutdown: CancellationToken,
 }
 
 /// How a run ended, which decides what it writes last.
@@ -43,8 +46,20 @@ enum Outcome {
 }
 
 impl Job {
-    pub(super) fn new(tasks: Tasks, run: Run, task: Task, threads: usize) -> Self {
-        Self { tasks, run, task, threads }
+    pub(super) fn new(
+        tasks: Tasks,
+        run: Run,
+        task: Task,
+        threads: usize,
+        shutdown: CancellationToken,
+    ) -> Self {
+        Self {
+            tasks,
+            run,
+            task,
+            threads,
+            shutdown,
+        }
     }
 
     pub(super) async fn execute(self, permit: OwnedSemaphorePermit) {
@@ -71,15 +86,19 @@ impl Job {
             self.progress(0.5, Phase::Reading).await?;
             let digit = storage.read_digits(n, 1).await?;
             let Some(&digit) = digit.first() else {
-                return Ok(Outcome::Failed(format!("The stored digits end before decimal {n}.")));
+                return Ok(Outcome::Failed(format!(
+                    "The stored digits end before decimal {n}."
+                )));
             };
             if !self.stage(Stage::Calculated).await? {
                 return Ok(Outcome::Lost);
             }
-            return Ok(match storage.complete(self.run, digit - b'0', None).await? {
-                Some(event) => Outcome::Done(event),
-                None => Outcome::Lost,
-            });
+            return Ok(
+                match storage.complete(self.run, digit - b'0', None).await? {
+                    Some(event) => Outcome::Done(event),
+                    None => Outcome::Lost,
+                },
+            );
         }
 
         let decimals = match self.compute_on_blocking_lane(signal).await? {
@@ -95,10 +114,15 @@ impl Job {
         }
         self.progress(0.98, Phase::Storing).await?;
         let digit = decimals[decimals.len() - 1] - b'0';
-        Ok(match storage.complete(self.run, digit, Some((&decimals, stored))).await? {
-            Some(event) => Outcome::Done(event),
-            None => Outcome::Lost,
-        })
+        Ok(
+            match storage
+                .complete(self.run, digit, Some((&decimals, stored)))
+                .await?
+            {
+                Some(event) => Outcome::Done(event),
+                None => Outcome::Lost,
+            },
+        )
     }
 
     /// Runs the engine on the blocking lane, forwarding its progress (throttled) and logging
@@ -109,14 +133,26 @@ impl Job {
     ) -> Result<Result<Vec<u8>, Outcome>, super::TaskError> {
         let n = self.task.n.get();
         let (started_tx, mut started_rx) = oneshot::channel::<()>();
-        let (progress_tx, mut progress_rx) = watch::channel(pi::Progress { fraction: 0.0, phase: pi::Phase::Series });
-        let control = EngineControl { signal: signal.clone(), progress: progress_tx };
-        let options = pi::Options { threads: self.threads.max(1) };
+        let (progress_tx, mut progress_rx) = watch::channel(pi::Progress {
+            fraction: 0.0,
+            phase: pi::Phase::Series,
+        });
+        let control = EngineControl {
+            signal: signal.clone(),
+            shutdown: self.shutdown.clone(),
+            progress: progress_tx,
+        };
+        let options = pi::Options {
+            threads: self.threads.max(1),
+        };
         let mut handle = tokio::task::spawn_blocking(move || {
             let _ = started_tx.send(());
-            let decimals = pi::decimals(n, options, &control).map_err(|_| Outcome::Stopped(StopReason::Shutdown))?;
+            let decimals = pi::decimals(n, options, &control)
+                .map_err(|_| Outcome::Stopped(StopReason::Shutdown))?;
             pi::verify_known_checksums(&decimals).map_err(|mismatch| {
-                Outcome::Failed(format!("The computed digits failed verification: {mismatch}."))
+                Outcome::Failed(format!(
+                    "The computed digits failed verification: {mismatch}."
+                ))
             })?;
             Ok(decimals)
         });
@@ -125,13 +161,15 @@ impl Job {
         let mut taken = false;
         let joined = loop {
             tokio::select! {
-                joined = &mut handle => break joined,
+                // `taken` first: a short computation may end before this loop looks at it.
+                biased;
                 Ok(()) = &mut started_rx, if !taken => {
                     taken = true;
                     if !self.stage(Stage::Taken).await? {
                         signal.stop(StopReason::Lost);
                     }
                 }
+                joined = &mut handle => break joined,
                 _ = ticks.tick(), if taken => {
                     if progress_rx.has_changed().unwrap_or(false) {
                         let progress = *progress_rx.borrow_and_update();
@@ -145,9 +183,13 @@ impl Job {
         Ok(match joined {
             Ok(Ok(decimals)) => Ok(decimals),
             // The engine reports only that it stopped; the signal knows why.
-            Ok(Err(Outcome::Stopped(_))) => Err(Outcome::Stopped(signal.reason().unwrap_or(StopReason::Shutdown))),
+            Ok(Err(Outcome::Stopped(_))) => Err(Outcome::Stopped(
+                signal.reason().unwrap_or(StopReason::Shutdown),
+            )),
             Ok(Err(outcome)) => Err(outcome),
-            Err(join_error) => Err(Outcome::Failed(format!("The computation crashed: {join_error}."))),
+            Err(join_error) => Err(Outcome::Failed(format!(
+                "The computation crashed: {join_error}."
+            ))),
         })
     }
 
@@ -164,10 +206,19 @@ impl Job {
             if let Some(reason) = signal.reason() {
                 return Ok(Some(Outcome::Stopped(reason)));
             }
-            let chunk = self.tasks.storage.read_chunk(index).await?.unwrap_or_default();
+            let chunk = self
+                .tasks
+                .storage
+                .read_chunk(index)
+                .await?
+                .unwrap_or_default();
             let from = (index * CHUNK_DIGITS) as usize;
             let to = (from + chunk.len()).min(overlap as usize);
-            if let Some(offset) = decimals[from..to].iter().zip(chunk.as_bytes()).position(|(a, b)| a != b) {
+            if let Some(offset) = decimals[from..to]
+                .iter()
+                .zip(chunk.as_bytes())
+                .position(|(a, b)| a != b)
+            {
                 return Ok(Some(Outcome::Failed(format!(
                     "The computed digits disagree with the stored ones at decimal {}.",
                     from + offset + 1
@@ -190,7 +241,11 @@ impl Job {
 
     /// Saves progress; `false` when the run no longer owns the task.
     async fn progress(&self, fraction: f64, phase: Phase) -> Result<bool, super::TaskError> {
-        let owned = self.tasks.storage.record_progress(self.run, fraction, phase).await?;
+        let owned = self
+            .tasks
+            .storage
+            .record_progress(self.run, fraction, phase)
+            .await?;
         if owned {
             self.tasks.bus.publish(Change::progress(self.task.id));
         }
@@ -207,7 +262,12 @@ impl Job {
             }
             Outcome::Stopped(StopReason::Shutdown) => {
                 info!(task_id = %id, "task handed back to the queue for shutdown");
-                storage.hand_back(self.run, "The server shut down before it finished; it will run again.").await
+                storage
+                    .hand_back(
+                        self.run,
+                        "The server shut down before it finished; it will run again.",
+                    )
+                    .await
             }
             Outcome::Stopped(StopReason::Cancelled | StopReason::Lost) | Outcome::Lost => {
                 info!(task_id = %id, "run ended: the task was cancelled or taken over");
@@ -221,7 +281,9 @@ impl Job {
         match written {
             Ok(Some(event)) => self.tasks.bus.publish(Change::stage(id, event)),
             Ok(None) => {}
-            Err(err) => warn!(task_id = %id, error = %err, "could not record how the run ended; recovery will requeue it"),
+            Err(err) => {
+                warn!(task_id = %id, error = %err, "could not record how the run ended; recovery will requeue it")
+            }
         }
     }
 }
@@ -229,6 +291,7 @@ impl Job {
 /// What the engine sees of the outside world: where its progress goes and whether to stop.
 struct EngineControl {
     signal: Arc<StopSignal>,
+    shutdown: CancellationToken,
     progress: watch::Sender<pi::Progress>,
 }
 
@@ -238,7 +301,7 @@ impl pi::Control for EngineControl {
     }
 
     fn is_cancelled(&self) -> bool {
-        self.signal.is_stopped()
+        self.signal.is_stopped() || self.shutdown.is_cancelled()
     }
 }
 

@@ -29,7 +29,9 @@ pub struct StopSignal(AtomicU8);
 impl StopSignal {
     /// Records the first reason given; later ones do not overwrite it.
     pub fn stop(&self, reason: StopReason) {
-        let _ = self.0.compare_exchange(0, reason as u8, Ordering::AcqRel, Ordering::Acquire);
+        let _ = self
+            .0
+            .compare_exchange(0, reason as u8, Ordering::AcqRel, Ordering::Acquire);
     }
 
     pub fn is_stopped(&self) -> bool {

@@ -35,7 +35,13 @@ pub struct Tasks {
 
 impl Tasks {
     pub fn new(storage: Storage, bus: Bus, max_digits: u64) -> Self {
-        Self { storage, bus, jobs: Jobs::default(), wake: Arc::new(Notify::new()), max_digits }
+        Self {
+            storage,
+            bus,
+            jobs: Jobs::default(),
+            wake: Arc::new(Notify::new()),
+            max_digits,
+        }
     }
 
     pub fn max_digits(&self) -> u64 {
@@ -81,7 +87,10 @@ impl Tasks {
     pub async fn cancel(&self, id: TaskId) -> TaskResult<Task> {
         let Some((task, event)) = self.storage.cancel(id).await? else {
             let task = self.task(id).await?;
-            return Err(TaskError::NotCancellable { id, status: task.status });
+            return Err(TaskError::NotCancellable {
+                id,
+                status: task.status,
+            });
         };
         self.jobs.stop(id, StopReason::Cancelled);
         info!(task_id = %id, "task cancelled");
@@ -93,7 +102,10 @@ impl Tasks {
     pub async fn retry(&self, id: TaskId) -> TaskResult<Task> {
         let Some((task, event)) = self.storage.retry(id).await? else {
             let task = self.task(id).await?;
-            return Err(TaskError::NotRetryable { id, status: task.status });
+            return Err(TaskError::NotRetryable {
+                id,
+                status: task.status,
+            });
         };
         info!(task_id = %id, "task queued again by retry");
         self.bus.publish(Change::stage(id, event));
@@ -144,7 +156,10 @@ impl Tasks {
     /// The decimals of a done task, `start ..= start + count - 1`, never past its n.
     pub async fn task_digits(&self, task: &Task, start: u64, count: u64) -> TaskResult<Vec<u8>> {
         if task.status != Status::Done {
-            return Err(TaskError::NotDone { id: task.id, status: task.status });
+            return Err(TaskError::NotDone {
+                id: task.id,
+                status: task.status,
+            });
         }
         let count = count.min((task.n.get() + 1).saturating_sub(start));
         self.read_digits(start, count).await

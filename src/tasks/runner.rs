@@ -33,12 +33,12 @@ pub struct Runner {
 impl Runner {
     pub fn new(tasks: Tasks, config: RunnerConfig) -> Self {
         let permits = Arc::new(Semaphore::new(config.workers.max(1)));
-        Self { tasks, config, permits, jobs: TaskTracker::new() }
-    }
-
-    /// How many computations are running in this process.
-    pub fn running(&self) -> usize {
-        self.tasks.jobs.len()
+        Self {
+            tasks,
+            config,
+            permits,
+            jobs: TaskTracker::new(),
+        }
     }
 
     /// Claims and runs tasks until `shutdown`; then stops every running computation, lets each
@@ -62,7 +62,13 @@ impl Runner {
                 Ok(Some((run, task, event))) => {
                     info!(task_id = %task.id, n = task.n.get(), attempt = run.attempt, "task scheduled");
                     self.tasks.bus.publish(Change::stage(task.id, event));
-                    let job = Job::new(self.tasks.clone(), run, task, self.config.threads_per_task);
+                    let job = Job::new(
+                        self.tasks.clone(),
+                        run,
+                        task,
+                        self.config.threads_per_task,
+                        shutdown.clone(),
+                    );
                     self.jobs.spawn(job.execute(permit));
                 }
                 Ok(None) => {
@@ -85,7 +91,10 @@ impl Runner {
             }
         }
         let running = self.tasks.jobs.len();
-        info!(running, "runner stopping: handing running tasks back to the queue");
+        info!(
+            running,
+            "runner stopping: handing running tasks back to the queue"
+        );
         self.tasks.jobs.stop_all(StopReason::Shutdown);
         self.jobs.close();
         self.jobs.wait().await;

@@ -75,7 +75,12 @@ impl TaskJson {
             stages: stages
                 .iter()
                 .filter(|event| event.task_id == task.id)
-                .map(|event| StageJson { id: event.id.0, stage: event.stage.as_str(), at: event.at, message: event.message.clone() })
+                .map(|event| StageJson {
+                    id: event.id.0,
+                    stage: event.stage.as_str(),
+                    at: event.at,
+                    message: event.message.clone(),
+                })
                 .collect(),
         }
     }
@@ -88,23 +93,49 @@ async fn create(
     if state.lifecycle.is_shutting_down() {
         return Err(WebError::ShuttingDown.into());
     }
-    let Json(body) = body.map_err(|rejection| WebError::Unprocessable(format!("The body must be JSON like {{\"n\": 1000}}: {}", rejection.body_text())))?;
+    let Json(body) = body.map_err(|rejection| {
+        WebError::Unprocessable(format!(
+            "The body must be JSON like {{\"n\": 1000}}: {}",
+            rejection.body_text()
+        ))
+    })?;
     let n = match body.get("n") {
-        None => return Err(WebError::Unprocessable("The body must have a field n, like {\"n\": 1000}.".into()).into()),
+        None => {
+            return Err(WebError::Unprocessable(
+                "The body must have a field n, like {\"n\": 1000}.".into(),
+            )
+            .into());
+        }
         Some(Value::Number(number)) => match (number.as_u64(), number.as_i64()) {
             (Some(n), _) => state.tasks.check_count(n)?,
-            (None, Some(_)) => return Err(TaskError::InvalidCount(DigitCountError::Negative).into()),
-            (None, None) => return Err(TaskError::InvalidCount(DigitCountError::NotAWholeNumber).into()),
+            (None, Some(_)) => {
+                return Err(TaskError::InvalidCount(DigitCountError::Negative).into());
+            }
+            (None, None) => {
+                return Err(TaskError::InvalidCount(DigitCountError::NotAWholeNumber).into());
+            }
         },
-        Some(_) => return Err(WebError::Unprocessable("n must be a JSON number, like {\"n\": 1000}.".into()).into()),
+        Some(_) => {
+            return Err(WebError::Unprocessable(
+                "n must be a JSON number, like {\"n\": 1000}.".into(),
+            )
+            .into());
+        }
     };
     let submission = state.tasks.submit(n).await?;
     let stages = state.tasks.stages(submission.task.id).await?;
-    let status = if submission.outcome == SubmitOutcome::Created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if submission.outcome == SubmitOutcome::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(TaskJson::new(submission.task, &stages))))
 }
 
-async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<TaskJson>, ApiError> {
+async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TaskJson>, ApiError> {
     let id = parse_task_id(&id)?;
     let task = state.tasks.task(id).await?;
     let stages = state.tasks.stages(id).await?;
@@ -119,14 +150,19 @@ struct ListParams {
 }
 
 /// Tasks newest first; page on with `before` = the last id of the previous answer.
-async fn list(State(state): State<AppState>, Query(params): Query<ListParams>) -> Result<Json<Vec<TaskJson>>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Vec<TaskJson>>, ApiError> {
     let status = params
         .status
         .as_deref()
         .filter(|status| !status.is_empty())
         .map(|status| {
             Status::parse(status).map_err(|_| {
-                WebError::Unprocessable("status must be one of queued, running, done, failed, cancelled.".into())
+                WebError::Unprocessable(
+                    "status must be one of queued, running, done, failed, cancelled.".into(),
+                )
             })
         })
         .transpose()?;
@@ -135,10 +171,23 @@ async fn list(State(state): State<AppState>, Query(params): Query<ListParams>) -
         return Err(WebError::Unprocessable(format!("limit can be at most {MAX_LIST}.")).into());
     }
     let before = parse_cursor("before", params.before.as_deref())?;
-    let (tasks, _) = state.tasks.list(&ListQuery { status, before, after: None, limit }).await?;
+    let (tasks, _) = state
+        .tasks
+        .list(&ListQuery {
+            status,
+            before,
+            after: None,
+            limit,
+        })
+        .await?;
     let ids: Vec<TaskId> = tasks.iter().map(|task| task.id).collect();
     let stages = state.tasks.stages_of(&ids).await?;
-    Ok(Json(tasks.into_iter().map(|task| TaskJson::new(task, &stages)).collect()))
+    Ok(Json(
+        tasks
+            .into_iter()
+            .map(|task| TaskJson::new(task, &stages))
+            .collect(),
+    ))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -155,14 +204,20 @@ struct PiJson {
 }
 
 /// Decimals straight from the verified store; `start` is 1-based after the point.
-async fn pi(State(state): State<AppState>, Query(params): Query<PiParams>) -> Result<Json<PiJson>, ApiError> {
+async fn pi(
+    State(state): State<AppState>,
+    Query(params): Query<PiParams>,
+) -> Result<Json<PiJson>, ApiError> {
     let start = parse_number("start", params.start.as_deref(), 1)?;
     let count = parse_number("count", params.count.as_deref(), 100)?;
     if count > MAX_DIGITS_PER_CALL {
-        return Err(WebError::Unprocessable(format!("count can be at most {MAX_DIGITS_PER_CALL}.")).into());
+        return Err(WebError::Unprocessable(format!(
+            "count can be at most {MAX_DIGITS_PER_CALL}."
+        ))
+        .into());
     }
     let stored = state.tasks.stored_len().await?;
-    let end = start.checked_add(count - 1).unwrap_or(u64::MAX);
+    let end = start.saturating_add(count - 1);
     if end > stored {
         return Err(WebError::RangeNotSatisfiable(format!(
             "The store holds {stored} decimals; decimals {start} to {end} are not all there yet. Submit a task for n = {end} first."
@@ -170,6 +225,11 @@ async fn pi(State(state): State<AppState>, Query(params): Query<PiParams>) -> Re
         .into());
     }
     let digits = state.tasks.read_digits(start, count).await?;
-    let digits = String::from_utf8(digits).map_err(|_| WebError::Unprocessable("the store is corrupt".into()))?;
-    Ok(Json(PiJson { start, count, digits }))
+    let digits = String::from_utf8(digits)
+        .map_err(|_| WebError::Unprocessable("the store is corrupt".into()))?;
+    Ok(Json(PiJson {
+        start,
+        count,
+        digits,
+    }))
 }

@@ -12,9 +12,21 @@ use axum::{
 use super::AppState;
 
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("htmx-2.0.11.min.js", "text/javascript; charset=utf-8", include_bytes!("../../public/htmx-2.0.11.min.js")),
-    ("htmx-ext-sse-2.2.4.min.js", "text/javascript; charset=utf-8", include_bytes!("../../public/htmx-ext-sse-2.2.4.min.js")),
-    ("pilane.css", "text/css; charset=utf-8", include_bytes!("../../public/pilane.css")),
+    (
+        "htmx-2.0.11.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../public/htmx-2.0.11.min.js"),
+    ),
+    (
+        "htmx-ext-sse-2.2.4.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../public/htmx-ext-sse-2.2.4.min.js"),
+    ),
+    (
+        "pilane.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../public/pilane.css"),
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -26,7 +38,11 @@ async fn serve(Path(file): Path<String>) -> Response {
         return (StatusCode::NOT_FOUND, "No such file.").into_response();
     };
     // The stylesheet has no version in its name, so it is revalidated; the scripts never change.
-    let cache = if file.ends_with(".js") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if file.ends_with(".js") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),

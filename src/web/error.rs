@@ -33,11 +33,15 @@ pub enum WebError {
 impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
-            WebError::Task(TaskError::InvalidCount(_)) | WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            WebError::Task(TaskError::NotFound(_)) | WebError::NotFound(_) => StatusCode::NOT_FOUND,
-            WebError::Task(TaskError::NotCancellable { .. } | TaskError::NotRetryable { .. } | TaskError::NotDone { .. }) => {
-                StatusCode::CONFLICT
+            WebError::Task(TaskError::InvalidCount(_)) | WebError::Unprocessable(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
             }
+            WebError::Task(TaskError::NotFound(_)) | WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Task(
+                TaskError::NotCancellable { .. }
+                | TaskError::NotRetryable { .. }
+                | TaskError::NotDone { .. },
+            ) => StatusCode::CONFLICT,
             WebError::Task(TaskError::Storage(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -62,7 +66,9 @@ impl WebError {
 
     fn decorate(&self, mut response: Response) -> Response {
         if matches!(self, WebError::ShuttingDown) {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response
     }
@@ -74,7 +80,10 @@ impl IntoResponse for WebError {
         let status = self.status();
         let message = self.message();
         let title = status.canonical_reason().unwrap_or("Error");
-        let meta = PageMeta { title, live_url: None };
+        let meta = PageMeta {
+            title,
+            live_url: None,
+        };
         let body = html! {
             h1 { (title) }
             p.error role="alert" { (message) }

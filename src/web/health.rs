@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use super::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/livez", get(livez)).route("/readyz", get(readyz))
+    Router::new()
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
 }
 
 async fn livez() -> Json<Value> {
@@ -19,7 +21,11 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = state.tasks.check_database().await;
     let counts = state.tasks.counts().await.unwrap_or_default();
     let ready = lifecycle.is_ready() && database.is_ok();
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({
         "ready": ready,
         "database": match &database { Ok(()) => "ok".to_owned(), Err(err) => err.to_string() },

@@ -16,7 +16,10 @@ impl<S: Send + Sync> FromRequestParts<S> for HxRequest {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let is_htmx = parts.headers.get("hx-request").is_some_and(|value| value == "true");
+        let is_htmx = parts
+            .headers
+            .get("hx-request")
+            .is_some_and(|value| value == "true");
         Ok(Self(is_htmx))
     }
 }
@@ -24,6 +27,8 @@ impl<S: Send + Sync> FromRequestParts<S> for HxRequest {
 /// Marks a response whose body depends on `HX-Request`, so caches keep both versions apart.
 pub fn vary_on_htmx(response: impl IntoResponse) -> Response {
     let mut response = response.into_response();
-    response.headers_mut().append(VARY, HeaderValue::from_static("HX-Request"));
+    response
+        .headers_mut()
+        .append(VARY, HeaderValue::from_static("HX-Request"));
     response
 }

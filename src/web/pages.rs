@@ -54,7 +54,9 @@ async fn index(
     if htmx {
         return Ok(vary_on_htmx(task_rows(&table.tasks)));
     }
-    Ok(vary_on_htmx(index_page(&state.tasks, &table, &Notice::None).await?))
+    Ok(vary_on_htmx(
+        index_page(&state.tasks, &table, &Notice::None).await?,
+    ))
 }
 
 /// A page of the table, loaded.
@@ -68,29 +70,58 @@ pub struct LoadedTable {
 pub async fn load_table(tasks: &Tasks, query: &TableQuery) -> Result<LoadedTable, WebError> {
     let before = parse_cursor("before", query.before.as_deref())?;
     let after = parse_cursor("after", query.after.as_deref())?;
-    let list = ListQuery { before, after: if before.is_some() { None } else { after }, limit: TABLE_PAGE, status: None };
+    let list = ListQuery {
+        before,
+        after: if before.is_some() { None } else { after },
+        limit: TABLE_PAGE,
+        status: None,
+    };
     let (rows, more) = tasks.list(&list).await?;
     let paging_back = list.after.is_some();
     // `more` is about the direction we read in; the other direction exists iff we had a cursor.
-    let (has_older, has_newer) = if paging_back { (true, more) } else { (more, before.is_some()) };
+    let (has_older, has_newer) = if paging_back {
+        (true, more)
+    } else {
+        (more, before.is_some())
+    };
     let self_query = match (before, list.after) {
         (Some(id), _) => format!("?before={id}"),
         (None, Some(id)) => format!("?after={id}"),
         _ => String::new(),
     };
     Ok(LoadedTable {
-        older: if has_older { rows.last().map(|t| t.id) } else { None },
-        newer: if has_newer { rows.first().map(|t| t.id) } else { None },
+        older: if has_older {
+            rows.last().map(|t| t.id)
+        } else {
+            None
+        },
+        newer: if has_newer {
+            rows.first().map(|t| t.id)
+        } else {
+            None
+        },
         tasks: rows,
         self_query,
     })
 }
 
 /// The whole table page, with the form showing `notice`.
-pub async fn index_page(tasks: &Tasks, table: &LoadedTable, notice: &Notice<'_>) -> Result<Markup, WebError> {
+pub async fn index_page(
+    tasks: &Tasks,
+    table: &LoadedTable,
+    notice: &Notice<'_>,
+) -> Result<Markup, WebError> {
     let since = tasks.latest_event_id().await?;
-    let meta = PageMeta { title: "Tasks", live_url: Some(format!("/events?since={since}")) };
-    let view = TablePage { tasks: &table.tasks, older: table.older, newer: table.newer, self_query: table.self_query.clone() };
+    let meta = PageMeta {
+        title: "Tasks",
+        live_url: Some(format!("/events?since={since}")),
+    };
+    let view = TablePage {
+        tasks: &table.tasks,
+        older: table.older,
+        newer: table.newer,
+        self_query: table.self_query.clone(),
+    };
     Ok(page(
         &meta,
         html! {
@@ -124,7 +155,10 @@ async fn task_page(
     }
     let digits = digits_view(&state.tasks, &task, query.page.as_deref()).await?;
     let title = format!("Task #{} · π to {} digits", task.id, task.n);
-    let meta = PageMeta { title: &title, live_url: Some(format!("/events?task={id}&since={since}")) };
+    let meta = PageMeta {
+        title: &title,
+        live_url: Some(format!("/events?task={id}&since={since}")),
+    };
     let body = html! {
         nav.crumbs { a href="/" { "← all tasks" } }
         h1 { "Task #" (task.id) ": π to " (group_thousands(task.n.get())) " decimal places" }
@@ -157,15 +191,28 @@ async fn digits_view(tasks: &Tasks, task: &Task, page: Option<&str>) -> Result<M
     if task.status != Status::Done {
         return Ok(digits_placeholder(task));
     }
-    let decimals = tasks.task_digits(task, (page - 1) * PAGE_DIGITS + 1, PAGE_DIGITS).await?;
-    Ok(digits_section(&DigitsPage { task, page, decimals: &decimals }))
+    let decimals = tasks
+        .task_digits(task, (page - 1) * PAGE_DIGITS + 1, PAGE_DIGITS)
+        .await?;
+    Ok(digits_section(&DigitsPage {
+        task,
+        page,
+        decimals: &decimals,
+    }))
 }
 
 /// `3.` and the n decimals as plain text, streamed one stored chunk at a time.
-async fn digits_txt(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, WebError> {
+async fn digits_txt(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
     let task = state.tasks.task(parse_task_id(&id)?).await?;
     if task.status != Status::Done {
-        return Err(TaskError::NotDone { id: task.id, status: task.status }.into());
+        return Err(TaskError::NotDone {
+            id: task.id,
+            status: task.status,
+        }
+        .into());
     }
     let n = task.n.get();
     let tasks = state.tasks.clone();
@@ -177,8 +224,14 @@ async fn digits_txt(State(state): State<AppState>, Path(id): Path<String>) -> Re
             if index * CHUNK_DIGITS >= n {
                 return None;
             }
-            let chunk: Result<Vec<u8>, TaskError> = match tasks.task_digits(&task, index * CHUNK_DIGITS + 1, CHUNK_DIGITS).await {
-                Ok(chunk) if chunk.is_empty() => Err(TaskError::NotDone { id: task.id, status: task.status }),
+            let chunk: Result<Vec<u8>, TaskError> = match tasks
+                .task_digits(&task, index * CHUNK_DIGITS + 1, CHUNK_DIGITS)
+                .await
+            {
+                Ok(chunk) if chunk.is_empty() => Err(TaskError::NotDone {
+                    id: task.id,
+                    status: task.status,
+                }),
                 other => other,
             };
             Some((chunk, index + 1))
@@ -190,7 +243,10 @@ async fn digits_txt(State(state): State<AppState>, Path(id): Path<String>) -> Re
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
             (header::CONTENT_LENGTH, (n + 2).to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"pi-{n}.txt\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"pi-{n}.txt\""),
+            ),
         ],
         body,
     )

@@ -16,9 +16,17 @@ pub fn parse_task_id(raw: &str) -> Result<TaskId, WebError> {
 pub fn parse_cursor(name: &str, raw: Option<&str>) -> Result<Option<TaskId>, WebError> {
     raw.filter(|value| !value.is_empty())
         .map(|value| {
-            value.parse::<i64>().ok().filter(|id| *id > 0).map(TaskId).ok_or_else(|| {
-                WebError::BadRequest(format!("{name} must be a task id (a positive whole number), not {:?}.", truncate(value)))
-            })
+            value
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .map(TaskId)
+                .ok_or_else(|| {
+                    WebError::BadRequest(format!(
+                        "{name} must be a task id (a positive whole number), not {:?}.",
+                        truncate(value)
+                    ))
+                })
         })
         .transpose()
 }
@@ -28,7 +36,10 @@ pub fn parse_number(name: &str, raw: Option<&str>, default: u64) -> Result<u64, 
     match raw.filter(|value| !value.is_empty()) {
         None => Ok(default),
         Some(value) => value.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            WebError::Unprocessable(format!("{name} must be a positive whole number, not {:?}.", truncate(value)))
+            WebError::Unprocessable(format!(
+                "{name} must be a positive whole number, not {:?}.",
+                truncate(value)
+            ))
         }),
     }
 }
@@ -57,7 +68,10 @@ mod tests {
     #[test]
     fn long_input_is_not_echoed_in_full() {
         let long = "x".repeat(10_000);
-        let message = parse_cursor("before", Some(&long)).err().map(|e| e.to_string()).unwrap_or_default();
+        let message = parse_cursor("before", Some(&long))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(message.len() < 200, "{message}");
     }
 }

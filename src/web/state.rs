@@ -28,7 +28,10 @@ pub struct Lifecycle {
 
 impl Lifecycle {
     pub fn new(shutdown: CancellationToken) -> Self {
-        Self { shutdown, ..Self::default() }
+        Self {
+            shutdown,
+            ..Self::default()
+        }
     }
 
     /// Fires when the process starts shutting down; streams end on it.

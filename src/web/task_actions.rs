@@ -52,7 +52,9 @@ async fn create(
     };
     let n = match state.tasks.parse_count(&input) {
         Ok(n) => n,
-        Err(TaskError::InvalidCount(error)) => return invalid(&state, htmx, &input, &error.to_string()).await,
+        Err(TaskError::InvalidCount(error)) => {
+            return invalid(&state, htmx, &input, &error.to_string()).await;
+        }
         Err(other) => return Err(other.into()),
     };
     let submission = state.tasks.submit(n).await?;
@@ -64,13 +66,25 @@ async fn create(
         SubmitOutcome::Existing => Notice::Existing(&submission.task),
         SubmitOutcome::Retried => Notice::Retried(&submission.task),
     };
-    let status = if submission.outcome == SubmitOutcome::Created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok(vary_on_htmx((status, task_form(state.tasks.max_digits(), &notice))))
+    let status = if submission.outcome == SubmitOutcome::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(vary_on_htmx((
+        status,
+        task_form(state.tasks.max_digits(), &notice),
+    )))
 }
 
 /// 422 with the message next to the field: the form alone for htmx, the whole page otherwise.
 /// Nothing was written.
-async fn invalid(state: &AppState, htmx: bool, input: &str, message: &str) -> Result<Response, WebError> {
+async fn invalid(
+    state: &AppState,
+    htmx: bool,
+    input: &str,
+    message: &str,
+) -> Result<Response, WebError> {
     let notice = Notice::Invalid { input, message };
     let body = if htmx {
         task_form(state.tasks.max_digits(), &notice)
@@ -81,12 +95,20 @@ async fn invalid(state: &AppState, htmx: bool, input: &str, message: &str) -> Re
     Ok(vary_on_htmx((StatusCode::UNPROCESSABLE_ENTITY, body)))
 }
 
-async fn cancel(State(state): State<AppState>, HxRequest(htmx): HxRequest, Path(id): Path<String>) -> Result<Response, WebError> {
+async fn cancel(
+    State(state): State<AppState>,
+    HxRequest(htmx): HxRequest,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
     let task = state.tasks.cancel(parse_task_id(&id)?).await?;
     Ok(answer(htmx, &task))
 }
 
-async fn retry(State(state): State<AppState>, HxRequest(htmx): HxRequest, Path(id): Path<String>) -> Result<Response, WebError> {
+async fn retry(
+    State(state): State<AppState>,
+    HxRequest(htmx): HxRequest,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
     if state.lifecycle.is_shutting_down() {
         return Err(WebError::ShuttingDown);
     }

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use proptest::prelude::*;
 
 use super::*;
+use crate::pi::approximation::terms_for;
 use crate::pi::chudnovsky::{LEAF_TERMS, PARALLEL_MIN_TERMS};
 use crate::pi::control::{Progress, Unobserved};
 use crate::pi::fixture::trusted_decimals;
@@ -24,10 +25,17 @@ fn assert_trusted(n: u64, threads: usize) {
     );
 }
 
-/// Decimal counts whose series length is `terms`, give or take the guard digits.
-fn decimals_near_terms(terms: u64) -> [u64; 3] {
-    let digits = (terms as f64 * 14.18) as u64 - 30;
-    [digits - 20, digits, digits + 20]
+/// The smallest decimal counts whose series have `terms - 1`, `terms` and `terms + 1` terms.
+fn decimals_around_terms(terms: u64) -> Vec<u64> {
+    let series_length = |n| terms_for(n + initial_guard_digits(n));
+    let first = (terms as f64 * 14.18) as u64 - 100;
+    (terms - 1..=terms + 1)
+        .map(|wanted| {
+            (first..first + 200)
+                .find(|&n| series_length(n) == wanted)
+                .expect("every series length is reached")
+        })
+        .collect()
 }
 
 /// Records every report and cancels once `cancel_at` reports have arrived.
@@ -78,15 +86,22 @@ fn the_first_decimals_are_one_four_one_five() {
 
 #[test]
 fn small_sizes_match_the_trusted_fixture() {
-    for n in [1, 2, 3, 9, 10, 11, 50, 99, 100, 101, 500, 999, 1000, 1001, 5000] {
+    for n in [
+        1, 2, 3, 9, 10, 11, 50, 99, 100, 101, 500, 999, 1000, 1001, 5000,
+    ] {
         assert_trusted(n, 1);
     }
 }
 
 #[test]
 fn sizes_around_the_leaf_block_match_the_trusted_fixture() {
-    for terms in [LEAF_TERMS, LEAF_TERMS + 1, 2 * LEAF_TERMS, 2 * LEAF_TERMS + 1] {
-        for n in decimals_near_terms(terms) {
+    for terms in [
+        LEAF_TERMS,
+        LEAF_TERMS + 1,
+        2 * LEAF_TERMS,
+        2 * LEAF_TERMS + 1,
+    ] {
+        for n in decimals_around_terms(terms) {
             assert_trusted(n, 1);
             assert_trusted(n, 2);
         }
@@ -96,7 +111,7 @@ fn sizes_around_the_leaf_block_match_the_trusted_fixture() {
 #[test]
 fn sizes_around_the_thread_split_match_the_trusted_fixture() {
     for terms in [PARALLEL_MIN_TERMS, 2 * PARALLEL_MIN_TERMS] {
-        for n in decimals_near_terms(terms) {
+        for n in decimals_around_terms(terms) {
             assert_trusted(n, 2);
             assert_trusted(n, 3);
         }
@@ -177,7 +192,9 @@ fn cancelling_during_the_series_stops_before_the_square_root() {
         let reports = recorder.reports();
         assert!(reports.len() >= 10);
         assert!(
-            reports.iter().all(|progress| progress.phase == Phase::Series),
+            reports
+                .iter()
+                .all(|progress| progress.phase == Phase::Series),
             "{threads} thread(s): {reports:?}"
         );
     }
@@ -204,7 +221,10 @@ fn progress_rises_through_the_phases_in_order_to_one() {
         let phases: Vec<_> = reports.iter().map(|p| order(p.phase)).collect();
         assert!(phases.is_sorted(), "{threads} thread(s): {phases:?}");
         assert_eq!(phases.first(), Some(&0));
-        assert_eq!(reports.last().map(|p| (p.phase, p.fraction)), Some((Phase::Conversion, 1.0)));
+        assert_eq!(
+            reports.last().map(|p| (p.phase, p.fraction)),
+            Some((Phase::Conversion, 1.0))
+        );
         let series = phases.iter().filter(|&&phase| phase == 0).count();
         assert!(
             (20..=300).contains(&series),

@@ -45,7 +45,9 @@ impl LiveFeed {
     /// Starts the renderer: it follows the bus until `shutdown`.
     pub fn start(tasks: Tasks, shutdown: CancellationToken) -> Self {
         let sender = broadcast::channel(CAPACITY).0;
-        let feed = Self { sender: sender.clone() };
+        let feed = Self {
+            sender: sender.clone(),
+        };
         let mut changes = tasks.bus().subscribe();
         tokio::spawn(async move {
             loop {
@@ -63,7 +65,10 @@ impl LiveFeed {
                         }
                     },
                     Err(RecvError::Lagged(missed)) => {
-                        warn!(missed, "the live feed fell behind the bus; asking pages to resync");
+                        warn!(
+                            missed,
+                            "the live feed fell behind the bus; asking pages to resync"
+                        );
                         LiveMessage::Resync
                     }
                     Err(RecvError::Closed) => break,
@@ -80,7 +85,13 @@ impl LiveFeed {
 }
 
 async fn render_change(tasks: &Tasks, change: Change) -> TaskResult<Option<Rendered>> {
-    render(tasks, change.task_id, change.event_id, change.kind == ChangeKind::Created).await
+    render(
+        tasks,
+        change.task_id,
+        change.event_id,
+        change.kind == ChangeKind::Created,
+    )
+    .await
 }
 
 /// Renders a task as it is now, for a change or for a replay. `None` if it no longer exists.

@@ -134,7 +134,9 @@ async fn events(
             }
         }
     };
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
 }
 
 /// Each task that changed after `seen`, rendered once as it is now, in the order of its last change.
@@ -144,7 +146,10 @@ async fn replay(tasks: &Tasks, seen: EventId, only: Option<TaskId>) -> Result<Ba
         return Ok(Backlog::Resync);
     }
     let mut latest: HashMap<TaskId, (EventId, bool)> = HashMap::new();
-    for event in missed.iter().filter(|event| only.is_none_or(|id| id == event.task_id)) {
+    for event in missed
+        .iter()
+        .filter(|event| only.is_none_or(|id| id == event.task_id))
+    {
         let entry = latest.entry(event.task_id).or_insert((event.id, false));
         entry.0 = event.id;
         entry.1 |= event.stage == Stage::Registered;
@@ -168,13 +173,23 @@ fn events_for(rendered: &Rendered, only: Option<TaskId>) -> Vec<Event> {
     };
     match only {
         None => {
-            let name = if rendered.created { "created".to_owned() } else { format!("task-{}", rendered.task_id) };
+            let name = if rendered.created {
+                "created".to_owned()
+            } else {
+                format!("task-{}", rendered.task_id)
+            };
             vec![with_id(Event::default().event(name).data(&rendered.row))]
         }
         Some(id) if id == rendered.task_id => {
-            let mut events = vec![with_id(Event::default().event("detail").data(&rendered.detail))];
+            let mut events = vec![with_id(
+                Event::default().event("detail").data(&rendered.detail),
+            )];
             if rendered.status == Status::Done {
-                events.push(Event::default().event("done").data(""));
+                events.push(
+                    Event::default()
+                        .event("done")
+                        .data(rendered.task_id.to_string()),
+                );
             }
             events
         }
@@ -183,7 +198,10 @@ fn events_for(rendered: &Rendered, only: Option<TaskId>) -> Vec<Event> {
 }
 
 fn resync(latest: EventId) -> Event {
-    Event::default().event("resync").id(latest.to_string()).data("")
+    Event::default()
+        .event("resync")
+        .id(latest.to_string())
+        .data(latest.to_string())
 }
 
 /// The last event of every stream at shutdown. The `retry:` is jittered between 1 and 4 seconds so

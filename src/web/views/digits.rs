@@ -98,8 +98,16 @@ mod tests {
     fn a_line_is_ten_blocks_of_ten_with_the_nth_digit_marked() {
         let line: Vec<u8> = (0..100).map(|i| b'0' + (i % 10) as u8).collect();
         let html = digit_line(&line, 1, 15).into_string();
-        assert_eq!(html.matches(' ').count(), 9 + 1, "{html}"); // nine block gaps, one in the mark tag
-        assert!(html.contains("01234<mark class=\"digit\" title=\"digit 15\">5</mark>6789"), "{html}");
+        // Decimal 15 is the fifth of the second block: line[14].
+        assert!(
+            html.contains(" 0123<mark class=\"digit\" title=\"digit 15\">4</mark>56789 "),
+            "{html}"
+        );
+        let text = html
+            .replace("<mark class=\"digit\" title=\"digit 15\">", "")
+            .replace("</mark>", "");
+        let blocks: Vec<&str> = text.split(' ').collect();
+        assert_eq!(blocks, vec!["0123456789"; 10]);
     }
 
     #[test]

@@ -7,9 +7,11 @@ pub const HTMX: &str = "/public/htmx-2.0.11.min.js";
 pub const HTMX_SSE: &str = "/public/htmx-ext-sse-2.2.4.min.js";
 pub const STYLESHEET: &str = "/public/pilane.css";
 
-/// htmx settings: no eval and no inline styles (so a strict Content-Security-Policy holds), and
-/// 422 responses swapped like successes, because they carry the form with its error message.
-const HTMX_CONFIG: &str = r#"{"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"409","swap":false,"error":true},{"code":"[45]..","swap":false,"error":true}]}"#;
+/// htmx settings: no eval and no inline styles (so a strict Content-Security-Policy holds); 422
+/// responses swapped like successes, because they carry the form with its error message; and no
+/// settle delay, because htmx wires a swapped-in row to its SSE event only when it settles: with
+/// the default 20 ms, a row added by `created` would miss the changes that follow right after.
+const HTMX_CONFIG: &str = r#"{"defaultSettleDelay":0,"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"409","swap":false,"error":true},{"code":"[45]..","swap":false,"error":true}]}"#;
 
 /// What a page says about itself.
 pub struct PageMeta<'a> {

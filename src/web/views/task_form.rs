@@ -6,7 +6,10 @@ use crate::domain::{Task, group_thousands};
 pub enum Notice<'a> {
     None,
     /// The input was refused; keep what was typed and say why.
-    Invalid { input: &'a str, message: &'a str },
+    Invalid {
+        input: &'a str,
+        message: &'a str,
+    },
     Created(&'a Task),
     Existing(&'a Task),
     Retried(&'a Task),

@@ -23,8 +23,7 @@ impl TablePage<'_> {
 
 pub fn task_table(page: &TablePage<'_>) -> Markup {
     html! {
-        table #tasks hx-get={ "/" (page.self_query) } hx-trigger="sse:resync"
-            hx-target="#task-rows" hx-swap="innerHTML" {
+        table #tasks {
             thead {
                 tr {
                     th { "#" } th { "n" } th { "status" } th { "progress" }
@@ -35,6 +34,10 @@ pub fn task_table(page: &TablePage<'_>) -> Markup {
                 (task_rows(page.tasks))
             }
         }
+        // On a resync, fetch this page's rows again. A childless element of its own, because
+        // htmx's hx-target is inherited: on the table it would retarget every row's swap.
+        div.resync hidden hx-get={ "/" (page.self_query) } hx-trigger="sse:resync"
+            hx-target="#task-rows" hx-swap="innerHTML" {}
         @if page.tasks.is_empty() {
             p.empty { "No tasks yet. Ask for some digits above." }
         }

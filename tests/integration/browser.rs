@@ -1,0 +1,221 @@
+//! End to end in real headless Chromium, driven over WebDriver: what a person sees.
+//! Needs Debian's `chromium` and `chromium-driver`; `.ci/run` installs them and runs these.
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use crate::helpers::{TestApp, fixture_decimals};
+
+/// chromedriver on a free loopback port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn browser() -> (Driver, Client) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (Debian chromium-driver); run just test-all");
+    let profile = tempfile::tempdir().expect("a temp dir");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _profile: profile,
+    };
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", driver._profile.path().display()),
+            ]
+        }
+    });
+    let capabilities = capabilities.as_object().cloned().unwrap_or_default();
+    let mut last_error = None;
+    // chromedriver takes a moment to listen.
+    for _ in 0..50 {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&driver.url)
+            .await
+        {
+            Ok(client) => return (driver, client),
+            Err(err) => last_error = Some(err),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not start a Chromium session: {last_error:?}");
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver; run just test-all"]
+async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_digits() {
+    let app = TestApp::spawn().await;
+    let (_driver, browser) = browser().await;
+    let wait = |css: &'static str| {
+        let browser = browser.clone();
+        async move {
+            match browser
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(css))
+                .await
+            {
+                Ok(element) => element,
+                Err(err) => {
+                    let page = browser.source().await.unwrap_or_default();
+                    panic!("{css} never appeared ({err}); the page was:\n{page}");
+                }
+            }
+        }
+    };
+
+    browser.goto(&app.url("/")).await.expect("the page loads");
+    wait("#live-indicator.live").await;
+    // A page that reloads loses this; a live page keeps it.
+    browser
+        .execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .expect("the marker is set");
+
+    browser
+        .find(Locator::Css("#n"))
+        .await
+        .expect("the field")
+        .send_keys("1000")
+        .await
+        .expect("typing works");
+    browser
+        .find(Locator::Css("#new-task button"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("clicking works");
+    wait("#task-rows tr#task-1").await;
+    wait("tr#task-1.done").await;
+    let notice = wait("#new-task .notice")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        notice.contains("task #1"),
+        "the form says what it queued: {notice}"
+    );
+
+    browser
+        .find(Locator::Css("#n"))
+        .await
+        .expect("the field")
+        .send_keys("100000")
+        .await
+        .expect("typing works");
+    browser
+        .find(Locator::Css("#new-task button"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("clicking works");
+    wait("tr#task-2.done").await;
+    let digit = browser
+        .find(Locator::Css("tr#task-2 td.digit"))
+        .await
+        .expect("a digit cell")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(digit, &fixture_decimals(100_000)[99_999..]);
+
+    let same_page = browser
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .expect("the marker is read");
+    assert_eq!(same_page, json!(true), "the rows changed without a reload");
+
+    // Bad input: the message appears in the form, no row is added.
+    browser
+        .find(Locator::Css("#n"))
+        .await
+        .expect("the field")
+        .send_keys("12abc")
+        .await
+        .expect("typing works");
+    browser
+        .find(Locator::Css("#new-task button"))
+        .await
+        .expect("the button")
+        .click()
+        .await
+        .expect("clicking works");
+    let error = wait("#new-task p.error")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(error.contains("whole number"), "{error}");
+
+    if let Ok(path) = std::env::var("PILANE_SCREENSHOT") {
+        let png = browser.screenshot().await.expect("a screenshot");
+        std::fs::write(path, png).expect("the screenshot is written");
+    }
+
+    browser
+        .find(Locator::Css("tr#task-1 td.n a"))
+        .await
+        .expect("the row links to its task")
+        .click()
+        .await
+        .expect("clicking works");
+    wait("#task-detail").await;
+    wait("#digits .digits").await;
+    let lines = browser
+        .find_all(Locator::Css("#digits .digits code"))
+        .await
+        .expect("digit lines");
+    let mut shown = String::new();
+    for line in lines {
+        shown.push_str(&line.text().await.unwrap_or_default().replace(' ', ""));
+    }
+    assert_eq!(
+        shown,
+        format!("3.{}", fixture_decimals(1000)),
+        "the page shows exactly pi to 1000 digits"
+    );
+    let marked = browser
+        .find(Locator::Css("#digits mark.digit"))
+        .await
+        .expect("the n-th digit is marked")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(marked, "9");
+
+    browser.close().await.expect("the browser closes");
+}

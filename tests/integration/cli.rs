@@ -1,0 +1,55 @@
+//! The command line: `pilane digits N` and `pilane migrate`.
+
+use std::process::Command;
+
+use crate::helpers::fixture_pi;
+
+#[test]
+fn pilane_digits_prints_three_point_and_n_decimals_and_nothing_else() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pilane"))
+        .args(["digits", "1000"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("{}\n", &fixture_pi()[..1002])
+    );
+    assert!(output.stderr.is_empty(), "nothing but the digits");
+}
+
+#[test]
+fn pilane_digits_with_two_threads_prints_the_same_digits() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pilane"))
+        .args(["digits", "20000", "--threads", "2"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim_end(),
+        &fixture_pi()[..20_002]
+    );
+}
+
+#[test]
+fn pilane_migrate_creates_the_schema_and_can_run_twice() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let url = format!("sqlite://{}", dir.path().join("fresh.db").display());
+    for _ in 0..2 {
+        let status = Command::new(env!("CARGO_BIN_EXE_pilane"))
+            .args(["migrate", "--database-url", &url])
+            .status()
+            .expect("the binary runs");
+        assert!(status.success());
+    }
+    assert!(dir.path().join("fresh.db").exists());
+}
+
+#[test]
+fn a_bad_flag_is_refused_with_a_message_naming_it() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pilane"))
+        .args(["serve", "--max-digits", "lots"])
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--max-digits"));
+}

@@ -1,0 +1,252 @@
+//! A real server per test: its own SQLite file in a temp dir, an OS-chosen port, and a client.
+
+use std::time::Duration;
+
+use eventsource_stream::{Event, Eventsource};
+use futures_util::{Stream, StreamExt};
+use pilane::{app::App, config::Config};
+use reqwest::{Response, redirect::Policy};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// The trusted digits: `3.` and the first 10^6 decimals.
+pub fn fixture_pi() -> &'static str {
+    static PI: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PI.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/pi/pi-1000000.txt"
+        );
+        std::fs::read_to_string(path)
+            .expect("the fixture tests/fixtures/pi/pi-1000000.txt is part of the repository")
+            .trim_end()
+            .to_owned()
+    })
+}
+
+/// The first `n` decimals from the fixture.
+pub fn fixture_decimals(n: usize) -> &'static str {
+    &fixture_pi()[2..2 + n]
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    shutdown: CancellationToken,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+    dir: Option<TempDir>,
+}
+
+/// A test that ends without `stop` still stops its computations, so the runtime can end.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let database_url = format!("sqlite://{}", dir.path().join("pilane.db").display());
+        Self::spawn_on(dir, database_url, configure).await
+    }
+
+    /// Starts a server on an existing database, as a restart would.
+    pub async fn spawn_on(
+        dir: TempDir,
+        database_url: String,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = Config::for_database(database_url.clone());
+        configure(&mut config);
+        let app = App::build(config).await.expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let shutdown = app.shutdown_token();
+        let server = tokio::spawn(app.serve());
+        let client = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("a client");
+        Self {
+            address,
+            client,
+            database_url,
+            shutdown,
+            server: Some(server),
+            dir: Some(dir),
+        }
+    }
+
+    /// Stops the server gracefully and gives back its database, for a restart.
+    pub async fn stop(mut self) -> (TempDir, String) {
+        self.shutdown.cancel();
+        let server = self.server.take().expect("the server runs until stopped");
+        let stopped = tokio::time::timeout(Duration::from_secs(10), server).await;
+        assert!(
+            matches!(stopped, Ok(Ok(Ok(())))),
+            "the server did not stop cleanly: {stopped:?}"
+        );
+        (
+            self.dir
+                .take()
+                .expect("the database dir lives as long as the app"),
+            self.database_url.clone(),
+        )
+    }
+
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn get_htmx(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn post_form(&self, path: &str, body: &str) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn post_form_htmx(&self, path: &str, body: &str) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("HX-Request", "true")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// Submits n through the API and returns the task's id.
+    pub async fn submit(&self, n: u64) -> i64 {
+        let response = self
+            .post_json("/api/tasks", &serde_json::json!({ "n": n }))
+            .await;
+        assert!(
+            response.status().is_success(),
+            "submitting n = {n} failed: {}",
+            response.status()
+        );
+        let task: Value = response.json().await.expect("a task as JSON");
+        task["id"].as_i64().expect("the task has an id")
+    }
+
+    pub async fn task(&self, id: i64) -> Value {
+        self.get(&format!("/api/tasks/{id}"))
+            .await
+            .json()
+            .await
+            .expect("a task as JSON")
+    }
+
+    pub async fn tasks(&self) -> Vec<Value> {
+        self.get("/api/tasks")
+            .await
+            .json()
+            .await
+            .expect("a task list as JSON")
+    }
+
+    /// Waits until the task has `status`, and returns it.
+    pub async fn wait_for(&self, id: i64, status: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let task = self.task(id).await;
+            if task["status"] == status {
+                return task;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "task {id} never became {status}: {task}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Opens the SSE stream at `path`, with `Last-Event-ID` if given.
+    pub async fn events(&self, path: &str, last_event_id: Option<&str>) -> Sse {
+        let mut request = self.client.get(self.url(path));
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.expect("the server answers");
+        assert_eq!(response.status(), 200, "the event stream opens");
+        Sse(Box::pin(
+            response
+                .bytes_stream()
+                .eventsource()
+                .filter_map(|event| async move { event.ok() }),
+        ))
+    }
+}
+
+/// An open SSE stream, read event by event.
+pub struct Sse(std::pin::Pin<Box<dyn Stream<Item = Event> + Send>>);
+
+impl Sse {
+    /// The next event, or `None` when the stream ends or nothing comes within 10 s.
+    pub async fn next(&mut self) -> Option<Event> {
+        tokio::time::timeout(Duration::from_secs(10), self.0.next())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Reads events until one named `name` arrives (skipping heartbeats and others).
+    pub async fn next_named(&mut self, name: &str) -> Option<Event> {
+        loop {
+            let event = self.next().await?;
+            if event.event == name {
+                return Some(event);
+            }
+        }
+    }
+}
+
+/// A task big enough to keep a worker busy for seconds, so others can be seen queued or running.
+pub const BUSY: u64 = 5_000_000;
+
+/// One worker and room for [`BUSY`] tasks.
+pub fn busy_one_worker(config: &mut Config) {
+    config.workers = 1;
+    config.max_digits = 10_000_000;
+}

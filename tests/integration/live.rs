@@ -1,0 +1,145 @@
+//! The SSE stream: rows change in every browser, reconnects miss nothing, shutdown ends streams.
+
+use crate::helpers::{BUSY, TestApp, busy_one_worker};
+
+#[tokio::test]
+async fn a_subscriber_sees_a_new_task_go_queued_running_done_with_increasing_ids() {
+    let app = TestApp::spawn().await;
+    let mut events = app.events("/events?since=0", None).await;
+    assert_eq!(
+        events.next().await.map(|e| e.event),
+        Some("live".to_owned()),
+        "a heartbeat first"
+    );
+    let id = app.submit(3000).await;
+
+    let created = events.next_named("created").await.expect("a created event");
+    assert!(
+        created.data.contains(&format!("id=\"task-{id}\""))
+            && created.data.contains("badge queued"),
+        "{}",
+        created.data
+    );
+    let mut last_id: i64 = created.id.parse().expect("stage events carry ids");
+    let mut saw_running = false;
+    loop {
+        let event = events
+            .next_named(&format!("task-{id}"))
+            .await
+            .expect("the task's row keeps changing until done");
+        if !event.id.is_empty() {
+            let event_id: i64 = event.id.parse().expect("a numeric id");
+            assert!(event_id >= last_id, "ids increase");
+            last_id = event_id;
+        }
+        saw_running |= event.data.contains("badge running");
+        if event.data.contains("badge done") {
+            break;
+        }
+    }
+    assert!(saw_running, "the row was seen running before done");
+}
+
+#[tokio::test]
+async fn a_reconnect_with_last_event_id_gets_what_it_missed_once_per_task() {
+    let app = TestApp::spawn().await;
+    let first = app.submit(100).await;
+    app.wait_for(first, "done").await;
+    let task = app.task(first).await;
+    let seen = task["stages"][4]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("the stored stage has an id: {task}"));
+    let second = app.submit(200).await;
+    app.wait_for(second, "done").await;
+
+    let mut events = app.events("/events", Some(&seen.to_string())).await;
+    events.next().await; // heartbeat
+    let missed = events.next().await.expect("the missed task");
+    assert_eq!(
+        missed.event, "created",
+        "the browser never saw the second task, so it is added"
+    );
+    assert!(
+        missed.data.contains(&format!("id=\"task-{second}\""))
+            && missed.data.contains("badge done")
+    );
+    assert!(missed.id.parse::<i64>().is_ok_and(|id| id > seen));
+}
+
+#[tokio::test]
+async fn a_connection_without_a_last_event_id_is_told_to_resync() {
+    let app = TestApp::spawn().await;
+    let mut events = app.events("/events", None).await;
+    events.next().await; // heartbeat
+    let resync = events.next().await.expect("a resync");
+    assert_eq!(resync.event, "resync");
+    assert_eq!(resync.id, "0", "the resync carries the newest event id");
+}
+
+#[tokio::test]
+async fn a_task_page_stream_carries_only_that_tasks_detail_and_says_when_it_is_done() {
+    let app = TestApp::spawn().await;
+    let watched = app.submit(4000).await;
+    let mut events = app
+        .events(&format!("/events?task={watched}&since=0"), None)
+        .await;
+    let other = app.submit(50).await;
+    let mut done = false;
+    while let Some(event) = events.next().await {
+        match event.event.as_str() {
+            "detail" => assert!(
+                event.data.contains("id=\"task-detail\"")
+                    && !event.data.contains(&format!("task-{other}"))
+            ),
+            "done" => {
+                done = true;
+                break;
+            }
+            "live" => {}
+            name => panic!("unexpected event {name} on a task page"),
+        }
+    }
+    assert!(done, "the page is told the task is done");
+    assert_eq!(app.get("/events?task=999").await.status(), 404);
+}
+
+#[tokio::test]
+async fn at_shutdown_every_stream_gets_a_shutdown_event_with_a_retry_hint_and_ends() {
+    let app = TestApp::spawn_with(busy_one_worker).await;
+    let busy = app.submit(BUSY).await;
+    app.wait_for(busy, "running").await;
+    let mut table = app.events("/events", None).await;
+    let mut page = app.events(&format!("/events?task={busy}"), None).await;
+    let token = app.shutdown_token();
+    token.cancel();
+    for stream in [&mut table, &mut page] {
+        let shutdown = stream
+            .next_named("shutdown")
+            .await
+            .expect("a shutdown event");
+        assert!(
+            shutdown
+                .retry
+                .is_some_and(|retry| retry.as_millis() >= 1000),
+            "a retry hint"
+        );
+        assert!(
+            stream.next().await.is_none(),
+            "the stream ends after shutdown"
+        );
+    }
+    let (dir, url) = app.stop().await;
+    // The task that was running went back to the queue, and the next start finishes it.
+    let restarted = TestApp::spawn_on(dir, url, |config| config.max_digits = 10_000_000).await;
+    let task = restarted.task(busy).await;
+    let stages: Vec<&str> = task["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["stage"].as_str())
+        .collect();
+    assert!(
+        stages.contains(&"requeued"),
+        "the running task was handed back: {stages:?}"
+    );
+}

@@ -1,0 +1,10 @@
+//! Pilane's integration tests: one binary, a real server and a real SQLite file per test.
+
+mod api;
+mod browser;
+mod cli;
+mod form;
+mod helpers;
+mod lifecycle;
+mod live;
+mod pages;
