@@ -56,6 +56,7 @@ impl App {
             .await
             .context("could not recover tasks left running")?;
         for (task_id, event) in &recovered {
+            info!(task_id = %task_id, "task left running by a stopped process is queued again");
             bus.publish(Change::stage(*task_id, *event));
         }
         info!(

@@ -75,7 +75,11 @@ fn pager(task: &Task, page: u64, pages: u64) -> Markup {
                     a rel="prev" href=(link(page - 1)) hx-get=(fragment(page - 1)) hx-target="#digits"
                         hx-swap="outerHTML" hx-push-url=(link(page - 1)) { "← previous" }
                 }
-                span { "page " (page) " of " (group_thousands(pages)) }
+                form.jump method="get" action={ "/tasks/" (task.id) } {
+                    label { "page " input name="page" type="number" min="1" max=(pages) value=(page) aria-label="page number"; }
+                    " of " (group_thousands(pages)) " "
+                    button type="submit" { "Go" }
+                }
                 @if page < pages {
                     a rel="next" href=(link(page + 1)) hx-get=(fragment(page + 1)) hx-target="#digits"
                         hx-swap="outerHTML" hx-push-url=(link(page + 1)) { "next →" }
