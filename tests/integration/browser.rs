@@ -72,6 +72,20 @@ async fn browser() -> (Driver, Client) {
     panic!("could not start a Chromium session: {last_error:?}");
 }
 
+/// Types `n` into the form and presses its button, as a person would.
+async fn submit_in_form(browser: &Client, n: &str) {
+    let field = browser
+        .find(Locator::Css("#n"))
+        .await
+        .expect("the form has its field");
+    field.send_keys(n).await.expect("typing works");
+    let button = browser
+        .find(Locator::Css("#new-task button"))
+        .await
+        .expect("the form has its button");
+    button.click().await.expect("clicking works");
+}
+
 #[tokio::test]
 #[ignore = "needs chromium and chromium-driver; run just test-all"]
 async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_digits() {
@@ -103,20 +117,7 @@ async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_d
         .await
         .expect("the marker is set");
 
-    browser
-        .find(Locator::Css("#n"))
-        .await
-        .expect("the field")
-        .send_keys("1000")
-        .await
-        .expect("typing works");
-    browser
-        .find(Locator::Css("#new-task button"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("clicking works");
+    submit_in_form(&browser, "1000").await;
     wait("#task-rows tr#task-1").await;
     wait("tr#task-1.done").await;
     let notice = wait("#new-task .notice")
@@ -129,20 +130,7 @@ async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_d
         "the form says what it queued: {notice}"
     );
 
-    browser
-        .find(Locator::Css("#n"))
-        .await
-        .expect("the field")
-        .send_keys("100000")
-        .await
-        .expect("typing works");
-    browser
-        .find(Locator::Css("#new-task button"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("clicking works");
+    submit_in_form(&browser, "100000").await;
     wait("tr#task-2.done").await;
     let digit = browser
         .find(Locator::Css("tr#task-2 td.digit"))
@@ -160,20 +148,7 @@ async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_d
     assert_eq!(same_page, json!(true), "the rows changed without a reload");
 
     // Bad input: the message appears in the form, no row is added.
-    browser
-        .find(Locator::Css("#n"))
-        .await
-        .expect("the field")
-        .send_keys("12abc")
-        .await
-        .expect("typing works");
-    browser
-        .find(Locator::Css("#new-task button"))
-        .await
-        .expect("the button")
-        .click()
-        .await
-        .expect("clicking works");
+    submit_in_form(&browser, "12abc").await;
     let error = wait("#new-task p.error")
         .await
         .text()

@@ -31,6 +31,16 @@ pub fn fixture_decimals(n: usize) -> &'static str {
     &fixture_pi()[2..2 + n]
 }
 
+/// The stage names of a task as the API shows it, oldest first.
+pub fn stage_names(task: &Value) -> Vec<String> {
+    task["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|stage| stage["stage"].as_str().map(str::to_owned))
+        .collect()
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -115,6 +125,11 @@ impl TestApp {
             .send()
             .await
             .expect("the server answers")
+    }
+
+    /// The body of `GET path`, as text.
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap_or_default()
     }
 
     pub async fn get_htmx(&self, path: &str) -> Response {

@@ -8,7 +8,7 @@ use std::{
 
 use pilane::{domain::DigitCount, storage::Storage};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, stage_names};
 
 #[tokio::test]
 async fn a_task_left_running_by_a_dead_process_completes_after_a_start() {
@@ -25,12 +25,7 @@ async fn a_task_left_running_by_a_dead_process_completes_after_a_start() {
 
     let app = TestApp::spawn_on(dir, url, |_| {}).await;
     let task = app.wait_for(submitted.task.id.0, "done").await;
-    let stages: Vec<&str> = task["stages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["stage"].as_str())
-        .collect();
+    let stages = stage_names(&task);
     assert_eq!(
         stages,
         [

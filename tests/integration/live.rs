@@ -1,11 +1,14 @@
 //! The SSE stream: rows change in every browser, reconnects miss nothing, shutdown ends streams.
 
-use crate::helpers::{BUSY, TestApp, busy_one_worker};
+use crate::helpers::{BUSY, TestApp, busy_one_worker, stage_names};
 
 #[tokio::test]
 async fn a_subscriber_sees_a_new_task_go_queued_running_done_with_increasing_ids() {
-    let app = TestApp::spawn().await;
-    let mut events = app.events("/events?since=0", None).await;
+    // The only worker is busy, so the new task is certainly seen queued before it runs.
+    let app = TestApp::spawn_with(busy_one_worker).await;
+    let busy = app.submit(BUSY).await;
+    app.wait_for(busy, "running").await;
+    let mut events = app.events("/events", None).await;
     assert_eq!(
         events.next().await.map(|e| e.event),
         Some("live".to_owned()),
@@ -21,6 +24,8 @@ async fn a_subscriber_sees_a_new_task_go_queued_running_done_with_increasing_ids
         created.data
     );
     let mut last_id: i64 = created.id.parse().expect("stage events carry ids");
+    let cancelled = app.post_form(&format!("/tasks/{busy}/cancel"), "").await;
+    assert_eq!(cancelled.status(), 303, "the busy task makes way");
     let mut saw_running = false;
     loop {
         let event = events
@@ -132,14 +137,9 @@ async fn at_shutdown_every_stream_gets_a_shutdown_event_with_a_retry_hint_and_en
     // The task that was running went back to the queue, and the next start finishes it.
     let restarted = TestApp::spawn_on(dir, url, |config| config.max_digits = 10_000_000).await;
     let task = restarted.task(busy).await;
-    let stages: Vec<&str> = task["stages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["stage"].as_str())
-        .collect();
+    let stages = stage_names(&task);
     assert!(
-        stages.contains(&"requeued"),
+        stages.iter().any(|s| s == "requeued"),
         "the running task was handed back: {stages:?}"
     );
 }

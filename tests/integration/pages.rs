@@ -1,13 +1,13 @@
 //! The pages a person reads: the table, a task's page, its digits and its download.
 
-use crate::helpers::{BUSY, TestApp, busy_one_worker, fixture_decimals, fixture_pi};
+use crate::helpers::{BUSY, TestApp, busy_one_worker, fixture_decimals, fixture_pi, stage_names};
 
 #[tokio::test]
 async fn the_table_lists_tasks_newest_first_with_the_form_and_a_live_connection() {
     let app = TestApp::spawn().await;
     let older = app.submit(100).await;
     let newer = app.submit(200).await;
-    let page = app.get("/").await.text().await.unwrap_or_default();
+    let page = app.text("/").await;
     assert!(
         page.contains("<form id=\"new-task\""),
         "the page has the form"
@@ -27,7 +27,7 @@ async fn the_table_shows_fifty_tasks_a_page_with_links_to_older_and_newer() {
     for n in 1..=55 {
         app.submit(n).await;
     }
-    let first = app.get("/").await.text().await.unwrap_or_default();
+    let first = app.text("/").await;
     assert_eq!(first.matches("<tr id=\"task-").count(), 50);
     assert!(
         first.contains("href=\"/?before=6\""),
@@ -38,7 +38,7 @@ async fn the_table_shows_fifty_tasks_a_page_with_links_to_older_and_newer() {
         "no newer page before the first"
     );
 
-    let second = app.get("/?before=6").await.text().await.unwrap_or_default();
+    let second = app.text("/?before=6").await;
     assert_eq!(second.matches("<tr id=\"task-").count(), 5);
     assert!(
         second.contains("href=\"/?after=5\""),
@@ -49,7 +49,7 @@ async fn the_table_shows_fifty_tasks_a_page_with_links_to_older_and_newer() {
         "only the first page grows with new tasks"
     );
 
-    let back = app.get("/?after=5").await.text().await.unwrap_or_default();
+    let back = app.text("/?after=5").await;
     assert_eq!(back.matches("<tr id=\"task-").count(), 50);
     assert!(back.contains("id=\"task-55\""));
 
@@ -65,12 +65,7 @@ async fn the_task_page_shows_the_timeline_the_nth_digit_and_grouped_digits() {
     let app = TestApp::spawn().await;
     let id = app.submit(1000).await;
     app.wait_for(id, "done").await;
-    let page = app
-        .get(&format!("/tasks/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap_or_default();
+    let page = app.text(&format!("/tasks/{id}")).await;
     for stage in ["registered", "scheduled", "taken", "calculated", "stored"] {
         assert!(
             page.contains(&format!("<td>{stage}</td>")),
@@ -102,12 +97,7 @@ async fn digits_come_ten_thousand_to_a_page() {
     let app = TestApp::spawn().await;
     let id = app.submit(25_000).await;
     app.wait_for(id, "done").await;
-    let last = app
-        .get(&format!("/tasks/{id}?page=3"))
-        .await
-        .text()
-        .await
-        .unwrap_or_default();
+    let last = app.text(&format!("/tasks/{id}?page=3")).await;
     assert!(
         last.contains("value=\"3\""),
         "the pager says which page this is"
@@ -118,12 +108,7 @@ async fn digits_come_ten_thousand_to_a_page() {
         !last.contains("<span class=\"pos\">25,001</span>"),
         "no line past n"
     );
-    let fragment = app
-        .get(&format!("/tasks/{id}/digits?page=2"))
-        .await
-        .text()
-        .await
-        .unwrap_or_default();
+    let fragment = app.text(&format!("/tasks/{id}/digits?page=2")).await;
     assert!(fragment.starts_with("<section id=\"digits\">"));
     assert!(fragment.contains(&fixture_decimals(10_100)[10_000..10_010]));
     assert_eq!(app.get(&format!("/tasks/{id}?page=4")).await.status(), 404);
@@ -157,12 +142,7 @@ async fn a_task_that_is_not_done_has_no_digits_yet() {
         app.get(&format!("/tasks/{id}/digits.txt")).await.status(),
         409
     );
-    let page = app
-        .get(&format!("/tasks/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap_or_default();
+    let page = app.text(&format!("/tasks/{id}")).await;
     assert!(page.contains("The digits appear here when the task is done."));
 }
 
@@ -199,12 +179,7 @@ async fn a_task_within_the_stored_digits_completes_at_once_through_every_stage()
         task["digit"].as_u64(),
         fixture_decimals(1234)[1233..].parse().ok()
     );
-    let stages: Vec<&str> = task["stages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["stage"].as_str())
-        .collect();
+    let stages = stage_names(&task);
     assert_eq!(
         stages,
         ["registered", "scheduled", "taken", "calculated", "stored"]
