@@ -12,16 +12,24 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::web::Lifecycle;
+use crate::{tasks::Tasks, web::Lifecycle};
 
-pub(super) fn on_signals(shutdown: CancellationToken, grace: Duration, lifecycle: Lifecycle) {
+/// Installs the signal handlers now, before the app says it is ready, so an early SIGTERM is
+/// handled rather than killing the process; then waits for the signals in the background.
+pub(super) fn on_signals(
+    shutdown: CancellationToken,
+    grace: Duration,
+    lifecycle: Lifecycle,
+    tasks: Tasks,
+) {
+    let mut signals = Signals::install();
     tokio::spawn(async move {
-        let first = signal().await;
+        let first = signals.next().await;
         info!(signal = first, grace_s = grace.as_secs(), "shutting down");
         shutdown.cancel();
-        tokio::spawn(report_progress(grace, lifecycle));
+        tokio::spawn(report_progress(grace, lifecycle, tasks));
         tokio::select! {
-            second = signal() => {
+            second = signals.next() => {
                 warn!(signal = second, "second signal: exiting now");
                 std::process::exit(130);
             }
@@ -33,42 +41,58 @@ pub(super) fn on_signals(shutdown: CancellationToken, grace: Duration, lifecycle
     });
 }
 
-async fn report_progress(grace: Duration, lifecycle: Lifecycle) {
+async fn report_progress(grace: Duration, lifecycle: Lifecycle, tasks: Tasks) {
     let deadline = Instant::now() + grace;
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     loop {
         ticks.tick().await;
         info!(
             open_streams = lifecycle.sse_streams(),
+            running_tasks = tasks.running_here(),
             seconds_left = deadline.saturating_duration_since(Instant::now()).as_secs(),
             "shutdown in progress"
         );
     }
 }
 
-/// Waits for SIGTERM or SIGINT and names it.
-async fn signal() -> &'static str {
+/// SIGTERM and SIGINT, listened to from the moment they are installed.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            },
-            _ => {
-                error!("could not listen for signals; only Ctrl-C will stop the server");
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
+    unix: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
+                (Ok(term), Ok(int)) => Self {
+                    unix: Some((term, int)),
+                },
+                _ => {
+                    error!("could not listen for SIGTERM; only Ctrl-C will stop the server");
+                    Self { unix: None }
+                }
             }
         }
+        #[cfg(not(unix))]
+        Self {}
     }
-    #[cfg(not(unix))]
-    {
+
+    /// Waits for the next signal and names it.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        if let Some((term, int)) = &mut self.unix {
+            return tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+        }
         let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+        "SIGINT"
     }
 }

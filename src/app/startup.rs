@@ -49,6 +49,14 @@ impl App {
             .context("could not apply the database migrations")?;
         info!(elapsed_ms = ms(step), "migrations applied");
 
+        // Bound before recovery: a second process started by mistake on the same port stops
+        // here, before it could hand back the first one's running tasks.
+        let step = Instant::now();
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("could not listen on {}", config.bind))?;
+        info!(address = %listener.local_addr()?, elapsed_ms = ms(step), "listening");
+
         let bus = Bus::default();
         let step = Instant::now();
         let recovered = storage
@@ -82,17 +90,13 @@ impl App {
             "runner started"
         );
 
-        let step = Instant::now();
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .with_context(|| format!("could not listen on {}", config.bind))?;
         let live = LiveFeed::start(tasks.clone(), shutdown.clone());
         let state = AppState {
             tasks,
             live,
             lifecycle: Lifecycle::new(shutdown.clone()),
         };
-        info!(address = %listener.local_addr()?, elapsed_ms = ms(step), total_ms = ms(started), "listening");
+        info!(total_ms = ms(started), "started");
         Ok(Self {
             listener,
             state,
@@ -122,6 +126,7 @@ impl App {
             self.shutdown.clone(),
             self.grace,
             self.state.lifecycle.clone(),
+            self.state.tasks.clone(),
         );
         self.serve().await
     }

@@ -86,8 +86,14 @@ pub(super) async fn extend(
             let chunk_start = index * CHUNK_DIGITS;
             let end = ((index + 1) * CHUNK_DIGITS).min(upto);
             let ours = &decimals[position as usize..end as usize];
-            let theirs =
-                &chunk.as_bytes()[(position - chunk_start) as usize..(end - chunk_start) as usize];
+            let theirs = chunk
+                .as_bytes()
+                .get((position - chunk_start) as usize..(end - chunk_start) as usize);
+            let Some(theirs) = theirs else {
+                return Err(StorageError::DigitsDisagree {
+                    position: position + 1,
+                });
+            };
             if let Some(offset) = ours.iter().zip(theirs).position(|(a, b)| a != b) {
                 return Err(StorageError::DigitsDisagree {
                     position: position + offset as u64 + 1,

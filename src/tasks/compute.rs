@@ -67,9 +67,16 @@ impl Job {
         let signal = self.tasks.jobs.register(self.task.id);
         let outcome = match self.compute(&signal).await {
             Ok(outcome) => outcome,
-            Err(err) => Outcome::Failed(format!("The database could not be written: {err}")),
+            Err(err) => {
+                error!(task_id = %self.task.id, error = %err, "the run could not read or write the database");
+                Outcome::Failed(
+                    "The digits could not be read or stored; retry the task.".to_owned(),
+                )
+            }
         };
-        self.tasks.jobs.remove(self.task.id);
+        // A run that ended early (a database error) may have left the engine running: stop it.
+        signal.stop(StopReason::Lost);
+        self.tasks.jobs.remove(self.task.id, &signal);
         drop(permit);
         self.settle(outcome, started.elapsed()).await;
     }
@@ -203,15 +210,18 @@ impl Job {
         let overlap = stored.min(decimals.len() as u64);
         let mut index = 0;
         while index * CHUNK_DIGITS < overlap {
-            if let Some(reason) = signal.reason() {
+            // Shutdown does not stop this: the digits are computed, and storing them is quick.
+            if let Some(reason) = signal
+                .reason()
+                .filter(|reason| *reason != StopReason::Shutdown)
+            {
                 return Ok(Some(Outcome::Stopped(reason)));
             }
-            let chunk = self
-                .tasks
-                .storage
-                .read_chunk(index)
-                .await?
-                .unwrap_or_default();
+            let Some(chunk) = self.tasks.storage.read_chunk(index).await? else {
+                return Ok(Some(Outcome::Failed(format!(
+                    "The stored digits have a gap at chunk {index}."
+                ))));
+            };
             let from = (index * CHUNK_DIGITS) as usize;
             let to = (from + chunk.len()).min(overlap as usize);
             if let Some(offset) = decimals[from..to]

@@ -58,8 +58,15 @@ impl Jobs {
         signal
     }
 
-    pub fn remove(&self, id: TaskId) {
-        self.lock().remove(&id);
+    /// Forgets a run's signal, unless a newer run of the same task (after a retry) replaced it.
+    pub fn remove(&self, id: TaskId, signal: &Arc<StopSignal>) {
+        let mut jobs = self.lock();
+        if jobs
+            .get(&id)
+            .is_some_and(|current| Arc::ptr_eq(current, signal))
+        {
+            jobs.remove(&id);
+        }
     }
 
     pub fn stop(&self, id: TaskId, reason: StopReason) {

@@ -13,12 +13,17 @@ use tokio::sync::Notify;
 use tracing::info;
 
 pub use error::{TaskError, TaskResult};
+// What callers of the service see of the layers below it, so `web` depends on `tasks` alone.
+pub use crate::{
+    events::{Change, ChangeKind},
+    storage::{CHUNK_DIGITS, Counts, ListQuery, Submission, SubmitOutcome},
+};
 pub use runner::{Runner, RunnerConfig};
 
 use crate::{
     domain::{DigitCount, EventId, StageEvent, Status, Task, TaskId},
-    events::{Bus, Change},
-    storage::{Counts, ListQuery, Storage, Submission, SubmitOutcome},
+    events::Bus,
+    storage::Storage,
 };
 use jobs::{Jobs, StopReason};
 
@@ -46,6 +51,11 @@ impl Tasks {
 
     pub fn max_digits(&self) -> u64 {
         self.max_digits
+    }
+
+    /// How many computations this process is running now.
+    pub fn running_here(&self) -> usize {
+        self.jobs.len()
     }
 
     pub fn bus(&self) -> &Bus {

@@ -53,11 +53,9 @@ impl Runner {
                     Err(_) => break,
                 },
             };
-            let claimed = tokio::select! {
-                biased;
-                () = shutdown.cancelled() => break,
-                claimed = self.tasks.storage.claim_next() => claimed,
-            };
+            // Not raced against shutdown: dropping a claim mid-commit could leave a task running
+            // with no job. The claim is one short transaction.
+            let claimed = self.tasks.storage.claim_next().await;
             match claimed {
                 Ok(Some((run, task, event))) => {
                     info!(task_id = %task.id, n = task.n.get(), attempt = run.attempt, "task scheduled");

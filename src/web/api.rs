@@ -2,7 +2,10 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, Query, State, rejection::JsonRejection},
+    extract::{
+        Path, Query, State,
+        rejection::{JsonRejection, QueryRejection},
+    },
     http::StatusCode,
     routing::get,
 };
@@ -16,8 +19,7 @@ use super::{
 };
 use crate::{
     domain::{DigitCountError, StageEvent, Status, Task, TaskId},
-    storage::{ListQuery, SubmitOutcome},
-    tasks::TaskError,
+    tasks::{ListQuery, SubmitOutcome, TaskError},
 };
 
 /// At most this many tasks per list, and digits per `/api/pi` answer.
@@ -111,6 +113,12 @@ async fn create(
             (None, Some(_)) => {
                 return Err(TaskError::InvalidCount(DigitCountError::Negative).into());
             }
+            (None, None) if number.as_f64().is_some_and(|n| n >= u64::MAX as f64) => {
+                return Err(TaskError::InvalidCount(DigitCountError::TooLarge {
+                    max: state.tasks.max_digits(),
+                })
+                .into());
+            }
             (None, None) => {
                 return Err(TaskError::InvalidCount(DigitCountError::NotAWholeNumber).into());
             }
@@ -152,8 +160,9 @@ struct ListParams {
 /// Tasks newest first; page on with `before` = the last id of the previous answer.
 async fn list(
     State(state): State<AppState>,
-    Query(params): Query<ListParams>,
+    params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Vec<TaskJson>>, ApiError> {
+    let Query(params) = params.map_err(bad_query)?;
     let status = params
         .status
         .as_deref()
@@ -206,8 +215,9 @@ struct PiJson {
 /// Decimals straight from the verified store; `start` is 1-based after the point.
 async fn pi(
     State(state): State<AppState>,
-    Query(params): Query<PiParams>,
+    params: Result<Query<PiParams>, QueryRejection>,
 ) -> Result<Json<PiJson>, ApiError> {
+    let Query(params) = params.map_err(bad_query)?;
     let start = parse_number("start", params.start.as_deref(), 1)?;
     let count = parse_number("count", params.count.as_deref(), 100)?;
     if count > MAX_DIGITS_PER_CALL {
@@ -225,11 +235,21 @@ async fn pi(
         .into());
     }
     let digits = state.tasks.read_digits(start, count).await?;
-    let digits = String::from_utf8(digits)
-        .map_err(|_| WebError::Unprocessable("the store is corrupt".into()))?;
+    let digits = String::from_utf8(digits).map_err(|_| {
+        WebError::Internal("the digit store holds bytes that are not digits".into())
+    })?;
     Ok(Json(PiJson {
         start,
         count,
         digits,
     }))
+}
+
+/// A query string that does not even parse (a repeated field, say), answered as JSON.
+fn bad_query(rejection: QueryRejection) -> ApiError {
+    WebError::BadRequest(format!(
+        "The query string could not be read: {}",
+        rejection.body_text()
+    ))
+    .into()
 }

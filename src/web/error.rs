@@ -28,6 +28,9 @@ pub enum WebError {
     RangeNotSatisfiable(String),
     #[error("The server is shutting down; try again in a moment.")]
     ShuttingDown,
+    /// Our fault, found by the web layer itself; logged, never shown.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl WebError {
@@ -42,7 +45,9 @@ impl WebError {
                 | TaskError::NotRetryable { .. }
                 | TaskError::NotDone { .. },
             ) => StatusCode::CONFLICT,
-            WebError::Task(TaskError::Storage(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Task(TaskError::Storage(_)) | WebError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             WebError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,

@@ -23,9 +23,8 @@ use super::{
     },
 };
 use crate::{
-    domain::{Status, Task, group_thousands},
-    storage::{CHUNK_DIGITS, ListQuery},
-    tasks::{TaskError, Tasks},
+    domain::{EventId, Status, Task, group_thousands},
+    tasks::{CHUNK_DIGITS, ListQuery, TaskError, Tasks},
 };
 
 /// Rows on one page of the table.
@@ -61,6 +60,8 @@ async fn index(
 
 /// A page of the table, loaded.
 pub struct LoadedTable {
+    /// The newest event id, read before the rows: the live stream replays anything after it.
+    since: EventId,
     tasks: Vec<Task>,
     older: Option<crate::domain::TaskId>,
     newer: Option<crate::domain::TaskId>,
@@ -68,6 +69,7 @@ pub struct LoadedTable {
 }
 
 pub async fn load_table(tasks: &Tasks, query: &TableQuery) -> Result<LoadedTable, WebError> {
+    let since = tasks.latest_event_id().await?;
     let before = parse_cursor("before", query.before.as_deref())?;
     let after = parse_cursor("after", query.after.as_deref())?;
     let list = ListQuery {
@@ -90,6 +92,7 @@ pub async fn load_table(tasks: &Tasks, query: &TableQuery) -> Result<LoadedTable
         _ => String::new(),
     };
     Ok(LoadedTable {
+        since,
         older: if has_older {
             rows.last().map(|t| t.id)
         } else {
@@ -111,10 +114,9 @@ pub async fn index_page(
     table: &LoadedTable,
     notice: &Notice<'_>,
 ) -> Result<Markup, WebError> {
-    let since = tasks.latest_event_id().await?;
     let meta = PageMeta {
         title: "Tasks",
-        live_url: Some(format!("/events?since={since}")),
+        live_url: Some(format!("/events?since={}", table.since)),
     };
     let view = TablePage {
         tasks: &table.tasks,

@@ -19,7 +19,7 @@ use super::{
         task_table::task_row,
     },
 };
-use crate::{storage::SubmitOutcome, tasks::TaskError};
+use crate::tasks::{SubmitOutcome, TaskError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

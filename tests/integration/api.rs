@@ -149,3 +149,29 @@ async fn health_says_live_and_ready() {
             && body.get("sse_streams").is_some()
     );
 }
+
+#[tokio::test]
+async fn a_number_beyond_any_integer_is_too_large_and_a_garbled_query_is_answered_in_json() {
+    let app = TestApp::spawn().await;
+    let huge = app
+        .client
+        .post(app.url("/api/tasks"))
+        .header("content-type", "application/json")
+        .body(r#"{"n": 18446744073709551616}"#)
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(huge.status(), 422);
+    let error: Value = huge.json().await.unwrap_or_default();
+    assert!(
+        error["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("at most")),
+        "{error}"
+    );
+
+    let repeated = app.get("/api/tasks?limit=1&limit=2").await;
+    assert_eq!(repeated.status(), 400);
+    let error: Value = repeated.json().await.unwrap_or_default();
+    assert!(error["error"].as_str().is_some_and(|e| !e.is_empty()));
+}

@@ -41,7 +41,7 @@ async fn a_task_left_running_by_a_dead_process_completes_after_a_start() {
 }
 
 #[tokio::test]
-async fn readiness_turns_503_once_shutdown_begins_and_new_tasks_are_refused() {
+async fn readiness_turns_503_once_shutdown_begins() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/readyz").await.status(), 200);
     app.shutdown_token().cancel();

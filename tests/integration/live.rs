@@ -46,29 +46,70 @@ async fn a_subscriber_sees_a_new_task_go_queued_running_done_with_increasing_ids
 }
 
 #[tokio::test]
-async fn a_reconnect_with_last_event_id_gets_what_it_missed_once_per_task() {
-    let app = TestApp::spawn().await;
-    let first = app.submit(100).await;
-    app.wait_for(first, "done").await;
-    let task = app.task(first).await;
-    let seen = task["stages"][4]["id"]
+async fn a_reconnect_with_last_event_id_gets_each_changed_task_once_as_it_is_now() {
+    let app = TestApp::spawn_with(busy_one_worker).await;
+    let busy = app.submit(BUSY).await;
+    app.wait_for(busy, "running").await;
+    let waiting = app.submit(700).await;
+    let seen = app.task(waiting).await["stages"][0]["id"]
         .as_i64()
-        .unwrap_or_else(|| panic!("the stored stage has an id: {task}"));
-    let second = app.submit(200).await;
-    app.wait_for(second, "done").await;
+        .expect("the registered stage has an id");
+    // Missed while disconnected: the busy task is cancelled, the waiting one runs to the end.
+    app.post_form(&format!("/tasks/{busy}/cancel"), "").await;
+    let done = app.wait_for(waiting, "done").await;
+    let stored = done["stages"][4]["id"]
+        .as_i64()
+        .expect("the stored stage has an id");
 
     let mut events = app.events("/events", Some(&seen.to_string())).await;
-    events.next().await; // heartbeat
-    let missed = events.next().await.expect("the missed task");
+    let mut replayed = Vec::new();
+    while let Some(event) = events.next().await {
+        if event.event == "live" {
+            if !replayed.is_empty() {
+                break; // the replay is over once the heartbeat that follows it comes
+            }
+            continue;
+        }
+        replayed.push(event);
+        if replayed.len() == 2 {
+            break;
+        }
+    }
+    let names: Vec<&str> = replayed.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(
-        missed.event, "created",
-        "the browser never saw the second task, so it is added"
+        names,
+        [format!("task-{busy}"), format!("task-{waiting}")],
+        "each task once, oldest change first"
     );
+    assert!(replayed[0].data.contains("badge cancelled"));
+    assert!(replayed[1].data.contains("badge done"));
+    assert_eq!(
+        replayed[1].id,
+        stored.to_string(),
+        "the id of the task's last change"
+    );
+}
+
+#[tokio::test]
+async fn a_table_that_missed_a_new_task_is_told_to_resync_rather_than_add_it_twice() {
+    let app = TestApp::spawn().await;
+    let first = app.submit(100).await;
+    let seen = app.task(first).await["stages"][0]["id"]
+        .as_i64()
+        .expect("the registered stage has an id");
+    app.submit(200).await;
+    let mut events = app.events("/events", Some(&seen.to_string())).await;
+    let next = events.next_named("resync").await;
     assert!(
-        missed.data.contains(&format!("id=\"task-{second}\""))
-            && missed.data.contains("badge done")
+        next.is_some(),
+        "a resync, not a created event that might duplicate a row"
     );
-    assert!(missed.id.parse::<i64>().is_ok_and(|id| id > seen));
+    let future = app
+        .events("/events", Some("999999"))
+        .await
+        .next_named("resync")
+        .await;
+    assert!(future.is_some(), "an id from the future resyncs too");
 }
 
 #[tokio::test]

@@ -6,8 +6,7 @@ use tracing::warn;
 
 use crate::{
     domain::{EventId, Status, TaskId},
-    events::{Change, ChangeKind},
-    tasks::{TaskResult, Tasks},
+    tasks::{Change, ChangeKind, TaskResult, Tasks},
     web::views::{task_page::task_detail, task_table::task_row},
 };
 

@@ -4,9 +4,9 @@
 //!   page shows: every row for a table (`created`, `task-{id}`), or one task's `detail` (and
 //!   `done`) for a task page. Event names equal the `sse-swap` names in the views.
 //! - Stage changes carry their stage-log id. A reconnecting browser sends `Last-Event-ID` (a
-//!   page's first connection passes `?since=`, the id it was rendered at) and gets each task it
-//!   missed once, as it is now. No id, too much missed, or a lagging receiver: `resync`, and
-//!   the page fetches its state again.
+//!   page's first connection passes `?since=`, the id it read before rendering) and gets each
+//!   task it missed, as it is now. No id, an unknown id, a missed new task on a table, too much
+//!   missed, or a lagging receiver: `resync`, and the page fetches its state again.
 //! - A `live` heartbeat keeps the page's indicator green; at shutdown every stream gets a final
 //!   `shutdown` event with a jittered `retry:` and ends, so no stream holds the process open.
 
@@ -81,8 +81,9 @@ async fn events(
     let mut live = state.live.subscribe();
     let latest = state.tasks.latest_event_id().await?;
     let backlog = match last_seen {
-        Some(seen) => replay(&state.tasks, seen, only).await?,
-        None => Backlog::Resync,
+        // An id from the future (a reset database, an old tab): nothing it says can be trusted.
+        Some(seen) if seen <= latest => replay(&state.tasks, seen, only).await?,
+        _ => Backlog::Resync,
     };
     let tasks = state.tasks.clone();
     let shutdown = state.lifecycle.shutdown().clone();
@@ -92,11 +93,15 @@ async fn events(
         let _guard = guard;
         let heartbeat = Event::default().event("live").data(live_indicator(true).into_string());
         yield Ok::<_, Infallible>(heartbeat.clone());
-        let mut seen = last_seen.unwrap_or(EventId(0)).max(latest);
+        // Live changes up to here are already on the page, rendered or replayed. The line stays
+        // put: changes are published after commit, not in id order, so a later message may
+        // carry a lower id that nobody has seen.
+        let mut replayed_upto = latest;
         match backlog {
             Backlog::Resync => yield Ok(resync(latest)),
             Backlog::Missed(missed) => {
                 for rendered in &missed {
+                    replayed_upto = replayed_upto.max(rendered.event_id.unwrap_or(latest));
                     for event in events_for(rendered, only) {
                         yield Ok(event);
                     }
@@ -113,19 +118,15 @@ async fn events(
                 }
                 message = live.recv() => match message {
                     Ok(LiveMessage::Change(rendered)) => {
-                        if rendered.event_id.is_some_and(|id| id <= seen) {
-                            continue; // already sent in the replay
-                        }
-                        if let Some(id) = rendered.event_id {
-                            seen = id;
+                        if rendered.event_id.is_some_and(|id| id <= replayed_upto) {
+                            continue;
                         }
                         for event in events_for(&rendered, only) {
                             yield Ok(event);
                         }
                     }
                     Ok(LiveMessage::Resync) | Err(RecvError::Lagged(_)) => {
-                        let latest = tasks.latest_event_id().await.unwrap_or(seen);
-                        seen = seen.max(latest);
+                        let latest = tasks.latest_event_id().await.unwrap_or(replayed_upto);
                         yield Ok(resync(latest));
                     }
                     Err(RecvError::Closed) => break,
@@ -139,26 +140,29 @@ async fn events(
         .into_response())
 }
 
-/// Each task that changed after `seen`, rendered once as it is now, in the order of its last change.
+/// Each task that changed after `seen`, rendered once as it is now, in the order of its last
+/// change. A table that missed a new task resyncs instead: its connection may be a fresh one that
+/// re-sends the page's old `?since=` (htmx's SSE extension opens one after an error), and rows
+/// already added live must not be added twice.
 async fn replay(tasks: &Tasks, seen: EventId, only: Option<TaskId>) -> Result<Backlog, WebError> {
     let missed = tasks.events_after(seen, REPLAY_LIMIT).await?;
-    if missed.len() as u64 >= REPLAY_LIMIT {
+    let missed_a_new_task =
+        only.is_none() && missed.iter().any(|event| event.stage == Stage::Registered);
+    if missed.len() as u64 >= REPLAY_LIMIT || missed_a_new_task {
         return Ok(Backlog::Resync);
     }
-    let mut latest: HashMap<TaskId, (EventId, bool)> = HashMap::new();
+    let mut latest: HashMap<TaskId, EventId> = HashMap::new();
     for event in missed
         .iter()
         .filter(|event| only.is_none_or(|id| id == event.task_id))
     {
-        let entry = latest.entry(event.task_id).or_insert((event.id, false));
-        entry.0 = event.id;
-        entry.1 |= event.stage == Stage::Registered;
+        latest.insert(event.task_id, event.id);
     }
     let mut order: Vec<_> = latest.into_iter().collect();
-    order.sort_by_key(|(_, (id, _))| *id);
+    order.sort_by_key(|(_, id)| *id);
     let mut rendered = Vec::with_capacity(order.len());
-    for (task_id, (event_id, created)) in order {
-        if let Some(row) = render(tasks, task_id, Some(event_id), created).await? {
+    for (task_id, event_id) in order {
+        if let Some(row) = render(tasks, task_id, Some(event_id), false).await? {
             rendered.push(row);
         }
     }
