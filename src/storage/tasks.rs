@@ -247,20 +247,22 @@ impl Storage {
         decimals: Option<(&[u8], u64)>,
     ) -> StorageResult<Option<EventId>> {
         let txn = self.begin_write().await?;
-        let Some((_, event)) = transition(
+        // Digits first, so the `stored` stage is stamped after them; a run that no longer owns
+        // the task rolls them back with the rest.
+        if let Some((decimals, verified_upto)) = decimals {
+            super::digits::extend(&*txn, decimals, verified_upto).await?;
+        }
+        let completed = transition(
             &*txn,
             run.task_id,
             Transition::Complete,
             Some(run.attempt),
             Detail::Digit(digit),
         )
-        .await?
-        else {
+        .await?;
+        let Some((_, event)) = completed else {
             return Ok(None);
         };
-        if let Some((decimals, verified_upto)) = decimals {
-            super::digits::extend(&*txn, decimals, verified_upto).await?;
-        }
         txn.commit().await?;
         Ok(Some(event))
     }
