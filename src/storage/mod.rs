@@ -77,12 +77,17 @@ impl Storage {
     }
 
     async fn begin_write(&self) -> StorageResult<WriteTxn> {
-        let guard = match &self.write_lock {
-            Some(lock) => Some(lock.clone().lock_owned().await),
-            None => None,
-        };
+        let guard = self.lock_writes().await;
         let txn = self.db.begin().await?;
         Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// Takes the write lock on SQLite; `None` (no lock needed) on Postgres.
+    async fn lock_writes(&self) -> Option<OwnedMutexGuard<()>> {
+        match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        }
     }
 }
 

@@ -226,10 +226,7 @@ impl Storage {
         fraction: f64,
         phase: Phase,
     ) -> StorageResult<bool> {
-        let _guard = match &self.write_lock {
-            Some(lock) => Some(lock.lock().await),
-            None => None,
-        };
+        let _guard = self.lock_writes().await;
         let update = task::Entity::update_many()
             .col_expr(Column::Progress, Expr::value(fraction.clamp(0.0, 1.0)))
             .col_expr(Column::Phase, Expr::value(phase.as_str()))

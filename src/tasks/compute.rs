@@ -154,8 +154,10 @@ impl Job {
         };
         let mut handle = tokio::task::spawn_blocking(move || {
             let _ = started_tx.send(());
-            let decimals = pi::decimals(n, options, &control)
-                .map_err(|_| Outcome::Stopped(StopReason::Shutdown))?;
+            let decimals = pi::decimals(n, options, &control).map_err(|_| {
+                // No reason on the signal means the shutdown token stopped it.
+                Outcome::Stopped(control.signal.reason().unwrap_or(StopReason::Shutdown))
+            })?;
             pi::verify_known_checksums(&decimals).map_err(|mismatch| {
                 Outcome::Failed(format!(
                     "The computed digits failed verification: {mismatch}."
@@ -189,10 +191,6 @@ impl Job {
         };
         Ok(match joined {
             Ok(Ok(decimals)) => Ok(decimals),
-            // The engine reports only that it stopped; the signal knows why.
-            Ok(Err(Outcome::Stopped(_))) => Err(Outcome::Stopped(
-                signal.reason().unwrap_or(StopReason::Shutdown),
-            )),
             Ok(Err(outcome)) => Err(outcome),
             Err(join_error) => Err(Outcome::Failed(format!(
                 "The computation crashed: {join_error}."
