@@ -40,11 +40,11 @@ pub struct ServeArgs {
     /// Tasks computed at once [default: the number of cores].
     #[arg(long, env = "PILANE_WORKERS")]
     pub workers: Option<NonZeroUsize>,
-    /// Threads each computation may use.
-    #[arg(long, env = "PILANE_THREADS", default_value = "1")]
-    pub threads: NonZeroUsize,
+    /// Threads each computation may use [default: the cores no other computation is using].
+    #[arg(long, env = "PILANE_THREADS")]
+    pub threads: Option<NonZeroUsize>,
     /// The largest n a task may ask for.
-    #[arg(long, env = "PILANE_MAX_DIGITS", default_value_t = 1_000_000)]
+    #[arg(long, env = "PILANE_MAX_DIGITS", default_value_t = 100_000_000)]
     pub max_digits: u64,
     /// Seconds to finish in-flight work after SIGTERM or SIGINT before exiting.
     #[arg(long, env = "PILANE_SHUTDOWN_GRACE", default_value_t = 25)]
@@ -67,6 +67,9 @@ pub struct DigitsArgs {
     /// Threads to compute with.
     #[arg(long, default_value = "1")]
     pub threads: NonZeroUsize,
+    /// Print the time of each phase to stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -96,7 +99,8 @@ pub struct Config {
     pub bind: SocketAddr,
     pub database_url: String,
     pub workers: usize,
-    pub threads_per_task: usize,
+    /// `None`: each computation gets the cores no other one holds.
+    pub threads_per_task: Option<usize>,
     pub max_digits: u64,
     pub shutdown_grace: Duration,
 }
@@ -108,7 +112,7 @@ impl From<&ServeArgs> for Config {
             bind: args.bind,
             database_url: args.database.database_url.clone(),
             workers: args.workers.map_or(cores, NonZeroUsize::get),
-            threads_per_task: args.threads.get(),
+            threads_per_task: args.threads.map(NonZeroUsize::get),
             max_digits: args.max_digits,
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         }
@@ -122,7 +126,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.into(),
             workers: 2,
-            threads_per_task: 1,
+            threads_per_task: Some(1),
             max_digits: 1_000_000,
             shutdown_grace: Duration::from_secs(25),
         }
@@ -142,7 +146,9 @@ mod tests {
             config.map(|c| c.bind.to_string()),
             Some("127.0.0.1:8080".to_owned())
         );
-        assert_eq!(config.map(|c| c.max_digits), Some(1_000_000));
+        assert_eq!(config.map(|c| c.max_digits), Some(100_000_000));
+        // Each computation gets the cores no other one holds.
+        assert_eq!(config.map(|c| c.threads_per_task), Some(None));
         assert_eq!(
             config.map(|c| c.shutdown_grace),
             Some(Duration::from_secs(25))

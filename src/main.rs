@@ -9,7 +9,7 @@ use pilane::{
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Digits(args)) => print_digits(args.n, args.threads.get()),
+        Some(Command::Digits(args)) => print_digits(args.n, args.threads.get(), args.timings),
         Some(Command::Migrate(args)) => {
             telemetry::init(args.log.log_format);
             run_migrations(&args.database.database_url).await

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_tasks;
 mod m20261122_000002_create_task_events;
 mod m20261122_000003_create_digit_chunks;
+mod m20261122_000004_create_engine_runs;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_tasks::Migration),
             Box::new(m20261122_000002_create_task_events::Migration),
             Box::new(m20261122_000003_create_digit_chunks::Migration),
+            Box::new(m20261122_000004_create_engine_runs::Migration),
         ]
     }
 }

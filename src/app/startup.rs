@@ -6,13 +6,13 @@ use std::{
 use anyhow::Context;
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::{
     config::Config,
     events::{Bus, Change},
     storage::Storage,
-    tasks::{Runner, RunnerConfig, Tasks},
+    tasks::{Cores, Runner, RunnerConfig, Tasks},
     web::{AppState, Lifecycle, live::LiveFeed, router},
 };
 
@@ -74,21 +74,35 @@ impl App {
         );
 
         let shutdown = CancellationToken::new();
-        let tasks = Tasks::new(storage.clone(), bus, config.max_digits);
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let tasks = Tasks::new(
+            storage.clone(),
+            bus,
+            config.max_digits,
+            Cores::new(cores, config.threads_per_task),
+        );
         let runner = Runner::new(
             tasks.clone(),
             RunnerConfig {
                 workers: config.workers,
-                threads_per_task: config.threads_per_task,
                 poll_interval: POLL_INTERVAL,
             },
         );
         let runner = tokio::spawn(runner.run(shutdown.clone()));
         info!(
             workers = config.workers,
-            threads_per_task = config.threads_per_task,
+            cores,
+            threads_per_task = ?config.threads_per_task,
             "runner started"
         );
+        // Measured after the socket is bound and the runner started: the estimates it feeds are
+        // a nicety, and a fresh database takes a few tens of milliseconds of one core for it.
+        let calibrating = tasks.clone();
+        tokio::spawn(async move {
+            if let Err(err) = calibrating.load_engine_rate().await {
+                warn!(error = %err, "could not learn the engine's speed; no time estimates yet");
+            }
+        });
 
         let live = LiveFeed::start(tasks.clone(), shutdown.clone());
         let state = AppState {

@@ -1,13 +1,11 @@
 //! $\pi \cdot 10^D$ as an integer, from the Chudnovsky series, one integer square root and one
-//! integer division.
+//! integer division: how many terms, and how their sum becomes the integer.
 
 use malachite::Natural;
 use malachite::base::num::arithmetic::traits::{FloorSqrt, Pow};
 use malachite::base::num::logic::traits::SignificantBits;
 
-use super::chudnovsky;
-use super::control::{Cancelled, Phase};
-use super::progress::{Reporter, SeriesProgress};
+use super::chudnovsky::SeriesSum;
 
 /// $\log_{10}(640320^3 / 1728)$: each term of the series adds this many correct digits.
 const DIGITS_PER_TERM: f64 = 14.181_647_462_725_477;
@@ -31,10 +29,14 @@ pub(crate) fn terms_for(digits: u64) -> u64 {
     ((digits + (digits + 10.0).log10() + 4.0) / DIGITS_PER_TERM).ceil() as u64 + 1
 }
 
-/// $x$ with $|x - \pi \cdot 10^D| < 2$, where $D$ is `digits`, on up to `threads` threads.
-///
-/// With $N$ = [`terms_for`]`(D)`, $T/Q$ the sum of $N$ terms from [`chudnovsky::sum`] and
-/// $s = \lfloor \sqrt{10005 \cdot 10^{2D}} \rfloor$,
+/// $s = \lfloor \sqrt{10005 \cdot 10^{2D}} \rfloor$ for $D$ = `digits`: it does not depend on the
+/// series, so it can be computed while the series is summed.
+pub(crate) fn square_root(digits: u64) -> Natural {
+    (Natural::from(10_005u32) * Natural::from(10u32).pow(2 * digits)).floor_sqrt()
+}
+
+/// $x$ with $|x - \pi \cdot 10^D| < 2$, from the sum $T/Q$ of [`terms_for`]`(D)` terms of the
+/// series and `root` = [`square_root`]`(D)`:
 ///
 /// $$
 /// x = \left\lfloor \frac{426880\, s\, Q}{T} \right\rfloor.
@@ -45,26 +47,13 @@ pub(crate) fn terms_for(digits: u64) -> u64 {
 /// of $s$ by less than $2^{-62}$, and the floor by less than 1.
 ///
 /// # Worst-case complexity
-/// $T(n) = O(n \log^3 n \log\log n)$
+/// $T(n) = O(n \log n \log\log n)$
 ///
-/// $M(n) = O(n \log n)$
+/// $M(n) = O(n)$
 ///
-/// where $T$ is time, $M$ is additional memory and $n$ is `digits`. The series dominates; the
-/// square root and the division cost a few multiplications of $n$-digit numbers each.
-pub(crate) fn approximate(
-    digits: u64,
-    threads: usize,
-    reporter: &Reporter<'_>,
-) -> Result<Natural, Cancelled> {
-    reporter.enter(Phase::Series)?;
-    let terms = terms_for(digits);
-    let progress = SeriesProgress::new(reporter, chudnovsky::progress_units(terms, threads));
-    let sum = chudnovsky::sum(terms, threads, &progress)?;
-
-    reporter.enter(Phase::SquareRoot)?;
-    let root = (Natural::from(10_005u32) * Natural::from(10u32).pow(2 * digits)).floor_sqrt();
-
-    reporter.enter(Phase::Division)?;
+/// where $T$ is time, $M$ is additional memory and $n$ is $D$: one multiplication and one
+/// division of $n$-digit numbers.
+pub(crate) fn quotient(sum: SeriesSum, root: Natural) -> Natural {
     // Q and T carry about twice the bits that the quotient needs; only their ratio matters, so
     // they are cut to the precision of the square root before the division.
     let keep = root.significant_bits() + DIVISION_GUARD_BITS;
@@ -76,7 +65,7 @@ pub(crate) fn approximate(
         sum.q_odd >> (cut - sum.q_shift)
     };
     let t = sum.t >> cut;
-    Ok(Natural::from(426_880u32) * root * q / t)
+    Natural::from(426_880u32) * root * q / t
 }
 
 #[cfg(test)]

@@ -31,8 +31,12 @@ use std::thread;
 use malachite::base::num::arithmetic::traits::{Pow, UnsignedAbs};
 use malachite::{Integer, Natural};
 
+use malachite::base::num::logic::traits::SignificantBits;
+
 use super::control::Cancelled;
-use super::progress::SeriesProgress;
+use super::cost;
+use super::detach::detached;
+use super::progress::Reporter;
 
 const A: u64 = 13_591_409;
 const B: u64 = 545_140_134;
@@ -82,7 +86,8 @@ enum Shape {
 /// do not depend on where the range is split.
 ///
 /// Progress is counted in the units of [`progress_units`]; cancellation is checked at every node
-/// of the tree above [`LEAF_TERMS`].
+/// of the tree above [`LEAF_TERMS`], and the big merges near the root are [`detached`] so that
+/// a cancel is seen while they run.
 ///
 /// # Worst-case complexity
 /// $T(n) = O(n \log^3 n \log\log n)$
@@ -95,7 +100,7 @@ enum Shape {
 pub(crate) fn sum(
     terms: u64,
     threads: usize,
-    progress: &SeriesProgress<'_, '_>,
+    progress: &Reporter<'_>,
 ) -> Result<SeriesSum, Cancelled> {
     let whole = split(0, terms.max(1), false, threads.max(1), progress)?;
     let t = Natural::try_from(whole.t).expect("a partial sum of the series is positive");
@@ -123,17 +128,16 @@ fn units(a: u64, b: u64, threads: usize) -> u64 {
     }
 }
 
-/// A leaf block is a small tree of cheap multiplications: about one unit per term.
+/// A leaf block is a small tree of cheap multiplications: the same work for every term.
 fn leaf_units(a: u64, b: u64) -> u64 {
-    b - a
+    cost::series_leaf(b - a)
 }
 
 /// A merge multiplies numbers whose size grows with the number of terms and, slowly, with the
-/// index of the terms; fast multiplication adds a logarithmic factor. One unit is about one term's
-/// worth of work at a leaf.
+/// index of the terms.
 fn merge_units(a: u64, b: u64) -> u64 {
-    let bits = cost_integral(a, b);
-    (bits * bits.max(2.0).log2() / 128.0).ceil() as u64
+    // P, Q and T together have about 9 times the bits of the integral.
+    cost::series_merge(9.0 * cost_integral(a, b))
 }
 
 fn shape(a: u64, b: u64, threads: usize) -> Shape {
@@ -191,7 +195,7 @@ fn split(
     b: u64,
     need_p: bool,
     threads: usize,
-    progress: &SeriesProgress<'_, '_>,
+    progress: &Reporter<'_>,
 ) -> Result<Splitting, Cancelled> {
     progress.check()?;
     let (mid, parallel, left_threads, right_threads) = match shape(a, b, threads) {
@@ -224,7 +228,10 @@ fn split(
         )
     };
     progress.check()?;
-    let merged = merge(left, right, need_p, parallel);
+    let bits = left.q_odd.significant_bits();
+    let merged = detached(bits, &|| progress.is_cancelled(), move || {
+        merge(left, right, need_p, parallel)
+    })?;
     progress.advance(merge_units(a, b));
     Ok(merged)
 }

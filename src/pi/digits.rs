@@ -1,9 +1,12 @@
 //! The decimals of pi, truncated: an approximation with guard digits, kept only when the guard
 //! digits prove the truncation right.
 
-use super::approximation::{self, ERROR_BOUND};
+use super::approximation::{self, ERROR_BOUND, terms_for};
+use super::chudnovsky;
 use super::control::{Cancelled, Control, Phase};
-use super::decimal;
+use super::cost;
+use super::decimal::{self, Powers};
+use super::detach::{self, DETACH_MIN_BITS, detached};
 use super::guard;
 use super::progress::Reporter;
 
@@ -30,8 +33,9 @@ impl Default for Options {
 /// guard digits are too close to all zeros or all nines), the computation is repeated with twice
 /// as many guard digits, so no digit is returned unverified.
 ///
-/// `control` receives progress and is checked for cancellation between phases and throughout
-/// the series; the square root, the division and the conversion each run uninterrupted.
+/// `control` receives progress, weighted by the estimated cost of each step, and is checked for
+/// cancellation at least every few milliseconds; on a cancel, at most one big operation
+/// finishes in the background, unobserved.
 ///
 /// # Worst-case complexity
 /// $T(n) = O(n \log^3 n \log\log n)$
@@ -48,6 +52,16 @@ pub fn decimals(n: u64, options: Options, control: &dyn Control) -> Result<Vec<u
     decimals_with_guard(n, options, control, initial_guard_digits(n))
 }
 
+/// The engine's estimate of the work [`decimals`] does for `n` decimals on `threads` threads,
+/// in nanoseconds on one core of the reference machine (see docs/PERFORMANCE.md). Only ratios
+/// between estimates are meaningful on another machine: a measured rate turns them into time.
+pub fn estimated_work(n: u64, threads: usize) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    units(n + initial_guard_digits(n), threads.max(1)) as f64
+}
+
 /// 20 guard digits, and two more per decimal digit of `n`: a run of $r$ equal digits, which
 /// needs more than $r$ guard digits, first appears in pi around position $10^r$, so a retry stays
 /// a rarity at every size.
@@ -62,29 +76,78 @@ fn decimals_with_guard(
     control: &dyn Control,
     mut guard: u64,
 ) -> Result<Vec<u8>, Cancelled> {
-    let reporter = Reporter::new(control);
+    let threads = options.threads.max(1);
+    let reporter = Reporter::new(control, units(n + guard, threads));
     reporter.check()?;
     if n == 0 {
         reporter.finish();
         return Ok(Vec::new());
     }
     loop {
-        let scaled =
-            approximation::approximate(n.saturating_add(guard), options.threads, &reporter)?;
-        reporter.enter(Phase::Conversion)?;
-        let mut text = decimal::to_decimal(&scaled, options.threads);
-        // 3 < pi < 4 and the error is a few units, so x has exactly one digit before the point:
-        // the text is "3", the n decimals, then the guard digits.
-        debug_assert_eq!(text.len() as u64, 1 + n + guard);
+        let mut text = with_guard_digits(n + guard, threads, &reporter)?;
         let guard_start = text.len() - guard as usize;
         if guard::decides_truncation(&text[guard_start..], ERROR_BOUND) {
             text.truncate(guard_start);
+            // The digits move to the front in place: the text is never held twice.
             text.remove(0);
             reporter.finish();
             return Ok(text);
         }
         guard *= 2;
+        reporter.restart(units(n + guard, threads));
     }
+}
+
+/// `3` and the first `digits` decimals of an approximation of pi within [`ERROR_BOUND`] units
+/// of the last.
+///
+/// The square root and the conversion's powers of ten do not depend on the series: with two
+/// threads or more they are computed on a thread of their own while the series runs, which
+/// fills the cores the series leaves idle near the root of its tree. Every big step is
+/// [`detached`], so a cancel is seen within milliseconds at any size.
+fn with_guard_digits(
+    digits: u64,
+    threads: usize,
+    reporter: &Reporter<'_>,
+) -> Result<Vec<u8>, Cancelled> {
+    let width = digits + 1;
+    let cancelled = || reporter.is_cancelled();
+    let bits = decimal_bits(digits);
+    let prepare = move || (approximation::square_root(digits), Powers::for_width(width));
+
+    reporter.enter(Phase::Series)?;
+    let beside_the_series =
+        (threads >= 2 && bits >= DETACH_MIN_BITS).then(|| detach::start(prepare));
+    let sum = chudnovsky::sum(terms_for(digits), threads, reporter)?;
+
+    reporter.enter(Phase::SquareRoot)?;
+    let (root, powers) = match beside_the_series {
+        Some(preparation) => preparation.wait(&cancelled)?,
+        None => detached(bits, &cancelled, prepare)?,
+    };
+    reporter.advance(cost::square_root(bits) + Powers::units(width));
+
+    reporter.enter(Phase::Division)?;
+    let scaled = detached(bits, &cancelled, move || approximation::quotient(sum, root))?;
+    reporter.advance(cost::division(bits));
+
+    reporter.enter(Phase::Conversion)?;
+    // 3 < pi < 4 and the error is a few units, so x has exactly one digit before the point.
+    decimal::to_decimal(scaled, width, &powers, threads, reporter)
+}
+
+/// The estimated cost of [`with_guard_digits`], in the units of [`cost`].
+fn units(digits: u64, threads: usize) -> u64 {
+    let bits = decimal_bits(digits);
+    chudnovsky::progress_units(terms_for(digits), threads)
+        + cost::square_root(bits)
+        + Powers::units(digits + 1)
+        + cost::division(bits)
+        + decimal::units(digits + 1)
+}
+
+fn decimal_bits(digits: u64) -> u64 {
+    (digits as f64 * std::f64::consts::LOG2_10).ceil() as u64
 }
 
 #[cfg(test)]

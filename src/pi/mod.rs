@@ -11,7 +11,9 @@
 //! - `chudnovsky`: the series, by binary splitting, optionally on several threads;
 //! - `approximation`: $\pi \cdot 10^D$ to within 2 units from the series;
 //! - `guard`: whether guard digits decide a truncation;
-//! - `decimal`: conversion to decimal;
+//! - `decimal`: conversion to decimal, by divide and conquer;
+//! - `detach`: big operations on their own thread, so a cancel is seen while they run;
+//! - `cost`: what each step costs, so progress follows time;
 //! - `digits`: the driver, [`decimals`];
 //! - `progress`: one monotonic fraction from the phases;
 //! - `control`: what the caller sees; `checksums`: the known checksums.
@@ -20,7 +22,9 @@ mod approximation;
 mod checksums;
 mod chudnovsky;
 mod control;
+mod cost;
 mod decimal;
+mod detach;
 mod digits;
 #[cfg(test)]
 mod fixture;
@@ -29,4 +33,4 @@ mod progress;
 
 pub use checksums::{ChecksumMismatch, KnownChecksum, known_checksums, verify_known_checksums};
 pub use control::{Cancelled, Control, Phase, Progress, Unobserved};
-pub use digits::{Options, decimals};
+pub use digits::{Options, decimals, estimated_work};

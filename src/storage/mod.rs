@@ -9,6 +9,7 @@
 
 mod connect;
 mod digits;
+mod engine_runs;
 mod entities;
 mod error;
 mod stage_log;
@@ -20,6 +21,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTra
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use digits::CHUNK_DIGITS;
+pub use engine_runs::EngineRun;
 pub use error::{StorageError, StorageResult};
 pub use tasks::{Counts, ListQuery, Run, Submission, SubmitOutcome};
 

@@ -12,6 +12,7 @@ use tracing::{error, info, warn};
 
 use super::{
     Tasks,
+    cores::Grant,
     jobs::{StopReason, StopSignal},
 };
 use crate::{
@@ -31,7 +32,8 @@ pub(super) struct Job {
     tasks: Tasks,
     run: Run,
     task: Task,
-    threads: usize,
+    /// The threads this computation may use, held until the run ends.
+    cores: Grant,
     /// The process is stopping: the engine sees it directly, even if the runner is gone.
     shutdown: CancellationToken,
 }
@@ -50,14 +52,14 @@ impl Job {
         tasks: Tasks,
         run: Run,
         task: Task,
-        threads: usize,
+        cores: Grant,
         shutdown: CancellationToken,
     ) -> Self {
         Self {
             tasks,
             run,
             task,
-            threads,
+            cores,
             shutdown,
         }
     }
@@ -150,11 +152,14 @@ impl Job {
             progress: progress_tx,
         };
         let options = pi::Options {
-            threads: self.threads.max(1),
+            threads: self.cores.threads(),
         };
         let mut handle = tokio::task::spawn_blocking(move || {
             let _ = started_tx.send(());
-            let decimals = pi::decimals(n, options, &control).map_err(|_| {
+            let started = Instant::now();
+            let decimals = pi::decimals(n, options, &control);
+            let elapsed = started.elapsed();
+            let decimals = decimals.map_err(|_| {
                 // No reason on the signal means the shutdown token stopped it.
                 Outcome::Stopped(control.signal.reason().unwrap_or(StopReason::Shutdown))
             })?;
@@ -163,7 +168,7 @@ impl Job {
                     "The computed digits failed verification: {mismatch}."
                 ))
             })?;
-            Ok(decimals)
+            Ok((decimals, elapsed))
         });
         let mut ticks = tokio::time::interval(PROGRESS_INTERVAL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -190,7 +195,17 @@ impl Job {
             }
         };
         Ok(match joined {
-            Ok(Ok(decimals)) => Ok(decimals),
+            Ok(Ok((decimals, elapsed))) => {
+                // A lost measurement only makes estimates less fresh: never fail the task for it.
+                if let Err(err) = self
+                    .tasks
+                    .record_engine_run(n, options.threads, elapsed)
+                    .await
+                {
+                    warn!(task_id = %self.task.id, error = %err, "could not keep the engine's speed");
+                }
+                Ok(decimals)
+            }
             Ok(Err(outcome)) => Err(outcome),
             Err(join_error) => Err(Outcome::Failed(format!(
                 "The computation crashed: {join_error}."

@@ -3,16 +3,21 @@
 //! here, after its transaction, so the live views never show something the database does not hold.
 
 mod compute;
+mod cores;
 mod error;
+mod estimate;
 mod jobs;
 mod runner;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Notify;
 use tracing::info;
 
+pub use cores::Cores;
 pub use error::{TaskError, TaskResult};
+pub use estimate::CALIBRATION_DIGITS;
 // What callers of the service see of the layers below it, so `web` depends on `tasks` alone.
 pub use crate::{
     events::{Change, ChangeKind},
@@ -25,6 +30,7 @@ use crate::{
     events::Bus,
     storage::Storage,
 };
+use estimate::Estimator;
 use jobs::{Jobs, StopReason};
 
 /// A cheap handle to the task service; clone it freely.
@@ -36,17 +42,86 @@ pub struct Tasks {
     /// Pokes the runner when there is new work, so it does not wait for its next poll.
     wake: Arc<Notify>,
     max_digits: u64,
+    cores: Cores,
+    estimator: Estimator,
 }
 
 impl Tasks {
-    pub fn new(storage: Storage, bus: Bus, max_digits: u64) -> Self {
+    pub fn new(storage: Storage, bus: Bus, max_digits: u64, cores: Cores) -> Self {
         Self {
             storage,
             bus,
             jobs: Jobs::default(),
             wake: Arc::new(Notify::new()),
             max_digits,
+            cores,
+            estimator: Estimator::default(),
         }
+    }
+
+    /// Learns this machine's speed from the computations kept in the database; when there are
+    /// none, measures one of [`CALIBRATION_DIGITS`] on the blocking lane and keeps it.
+    pub async fn load_engine_rate(&self) -> TaskResult<()> {
+        let mut runs = self
+            .storage
+            .recent_engine_runs(estimate::WINDOW as u64)
+            .await?;
+        runs.reverse();
+        self.estimator.observe(runs);
+        if self.estimator.is_calibrated() {
+            return Ok(());
+        }
+        let threads = 1;
+        let measured = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let outcome = crate::pi::decimals(
+                CALIBRATION_DIGITS,
+                crate::pi::Options { threads },
+                &crate::pi::Unobserved,
+            );
+            outcome.map(|_| started.elapsed())
+        })
+        .await;
+        if let Ok(Ok(elapsed)) = measured {
+            self.record_engine_run(CALIBRATION_DIGITS, threads, elapsed)
+                .await?;
+            info!(
+                digits = CALIBRATION_DIGITS,
+                elapsed_ms = elapsed.as_millis() as u64,
+                "engine speed measured for time estimates"
+            );
+        }
+        Ok(())
+    }
+
+    /// Keeps the time one computation took, for estimates here and after a restart.
+    async fn record_engine_run(
+        &self,
+        digits: u64,
+        threads: usize,
+        elapsed: Duration,
+    ) -> TaskResult<()> {
+        let run = crate::storage::EngineRun {
+            digits,
+            threads,
+            work: crate::pi::estimated_work(digits, threads),
+            seconds: elapsed.as_secs_f64(),
+        };
+        self.estimator.observe([run]);
+        self.storage.record_engine_run(run).await?;
+        Ok(())
+    }
+
+    /// How long computing `n` decimals should take on this machine, once its speed is known.
+    pub fn estimate(&self, n: u64) -> Option<Duration> {
+        self.estimator.estimate(n, self.cores.when_idle())
+    }
+
+    /// How long a queued task should take to compute, once this machine's speed is known.
+    pub fn estimate_task(&self, task: &Task) -> Option<Duration> {
+        (task.status == Status::Queued)
+            .then(|| self.estimate(task.n.get()))
+            .flatten()
     }
 
     pub fn max_digits(&self) -> u64 {

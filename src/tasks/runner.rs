@@ -17,8 +17,6 @@ use crate::events::Change;
 pub struct RunnerConfig {
     /// How many tasks compute at once.
     pub workers: usize,
-    /// Threads each computation may use.
-    pub threads_per_task: usize,
     /// How often to look for work nobody announced (e.g. tasks recovered at startup).
     pub poll_interval: Duration,
 }
@@ -64,7 +62,7 @@ impl Runner {
                         self.tasks.clone(),
                         run,
                         task,
-                        self.config.threads_per_task,
+                        self.tasks.cores.grant(),
                         shutdown.clone(),
                     );
                     self.jobs.spawn(job.execute(permit));

@@ -8,6 +8,7 @@
 //! | `GET /tasks/{id}` | the task page (`?page=` of digits); with `HX-Request`, just its live detail |
 //! | `GET /tasks/{id}/digits` | one page of digits as a fragment |
 //! | `GET /tasks/{id}/digits.txt` | `3.` and the n decimals, streamed |
+//! | `GET /estimate?n=` | the expected computing time of n on this machine, as the form's hint line |
 //! | `POST /tasks/{id}/cancel`, `/retry` | 303 to the task, or for htmx its row |
 //! | `GET /events` | the SSE stream (`?task={id}` for a task page) |
 //! | `/api/...` | the JSON API ([`api`]) |
@@ -16,6 +17,7 @@
 mod api;
 mod assets;
 mod error;
+mod estimate;
 mod health;
 mod htmx;
 pub mod live;
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(task_actions::routes())
+        .merge(estimate::routes())
         .merge(api::routes())
         .merge(live::routes())
         .merge(health::routes())

@@ -12,6 +12,7 @@ use maud::{Markup, html};
 
 use super::{
     AppState, WebError,
+    estimate::form_hints,
     htmx::{HxRequest, vary_on_htmx},
     params::{parse_cursor, parse_number, parse_task_id},
     views::{
@@ -51,7 +52,8 @@ async fn index(
 ) -> Result<Response, WebError> {
     let table = load_table(&state.tasks, &query).await?;
     if htmx {
-        return Ok(vary_on_htmx(task_rows(&table.tasks)));
+        let estimate = |task: &Task| state.tasks.estimate_task(task);
+        return Ok(vary_on_htmx(task_rows(&table.tasks, &estimate)));
     }
     Ok(vary_on_htmx(
         index_page(&state.tasks, &table, &Notice::None).await?,
@@ -118,8 +120,10 @@ pub async fn index_page(
         title: "Tasks",
         live_url: Some(format!("/events?since={}", table.since)),
     };
+    let estimate = |task: &Task| tasks.estimate_task(task);
     let view = TablePage {
         tasks: &table.tasks,
+        estimate: &estimate,
         older: table.older,
         newer: table.newer,
         self_query: table.self_query.clone(),
@@ -130,7 +134,7 @@ pub async fn index_page(
             section.intro {
                 h1 { "Digits of π, on demand" }
                 p { "Ask for n digits: your task joins the table below and updates live as it runs." }
-                (task_form(tasks.max_digits(), notice))
+                (task_form(&form_hints(tasks), notice))
             }
             (task_table(&view))
         },
@@ -153,7 +157,11 @@ async fn task_page(
     let task = state.tasks.task(id).await?;
     let stages = state.tasks.stages(id).await?;
     if htmx {
-        return Ok(vary_on_htmx(task_detail(&task, &stages)));
+        return Ok(vary_on_htmx(task_detail(
+            &task,
+            &stages,
+            state.tasks.estimate_task(&task),
+        )));
     }
     let digits = digits_view(&state.tasks, &task, query.page.as_deref()).await?;
     let title = format!("Task #{} · π to {} digits", task.id, task.n);
@@ -164,7 +172,7 @@ async fn task_page(
     let body = html! {
         nav.crumbs { a href="/" { "← all tasks" } }
         h1 { "Task #" (task.id) ": π to " (group_thousands(task.n.get())) " decimal places" }
-        (task_detail(&task, &stages))
+        (task_detail(&task, &stages, state.tasks.estimate_task(&task)))
         (digits)
     };
     Ok(vary_on_htmx(page(&meta, body)))

@@ -11,6 +11,7 @@ use axum::{
 
 use super::{
     AppState, WebError,
+    estimate::form_hints,
     htmx::{HxRequest, vary_on_htmx},
     pages::{TableQuery, index_page, load_table},
     params::parse_task_id,
@@ -73,7 +74,7 @@ async fn create(
     };
     Ok(vary_on_htmx((
         status,
-        task_form(state.tasks.max_digits(), &notice),
+        task_form(&form_hints(&state.tasks), &notice),
     )))
 }
 
@@ -87,7 +88,7 @@ async fn invalid(
 ) -> Result<Response, WebError> {
     let notice = Notice::Invalid { input, message };
     let body = if htmx {
-        task_form(state.tasks.max_digits(), &notice)
+        task_form(&form_hints(&state.tasks), &notice)
     } else {
         let table = load_table(&state.tasks, &TableQuery::default()).await?;
         index_page(&state.tasks, &table, &notice).await?
@@ -101,7 +102,7 @@ async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let task = state.tasks.cancel(parse_task_id(&id)?).await?;
-    Ok(answer(htmx, &task))
+    Ok(answer(&state, htmx, &task))
 }
 
 async fn retry(
@@ -113,13 +114,13 @@ async fn retry(
         return Err(WebError::ShuttingDown);
     }
     let task = state.tasks.retry(parse_task_id(&id)?).await?;
-    Ok(answer(htmx, &task))
+    Ok(answer(&state, htmx, &task))
 }
 
 /// htmx gets the task's row as it is now; a plain form post goes to the task's page.
-fn answer(htmx: bool, task: &crate::domain::Task) -> Response {
+fn answer(state: &AppState, htmx: bool, task: &crate::domain::Task) -> Response {
     if htmx {
-        vary_on_htmx(task_row(task))
+        vary_on_htmx(task_row(task, state.tasks.estimate_task(task)))
     } else {
         Redirect::to(&format!("/tasks/{}", task.id)).into_response()
     }

@@ -3,6 +3,7 @@
 mod api;
 mod browser;
 mod cli;
+mod estimates;
 mod form;
 mod helpers;
 mod lifecycle;

@@ -1,12 +1,15 @@
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 
 use super::*;
 use crate::pi::approximation::terms_for;
+use crate::pi::checksums::verify_known_checksums;
 use crate::pi::chudnovsky::{LEAF_TERMS, PARALLEL_MIN_TERMS};
 use crate::pi::control::{Progress, Unobserved};
+use crate::pi::decimal::LEAF_DIGITS;
 use crate::pi::fixture::trusted_decimals;
 
 fn decimals_on(n: u64, threads: usize) -> Vec<u8> {
@@ -119,6 +122,34 @@ fn sizes_around_the_thread_split_match_the_trusted_fixture() {
 }
 
 #[test]
+fn sizes_around_the_conversion_splits_match_the_trusted_fixture() {
+    // The text is 1 + n + guard digits long; guard is 32 for these sizes.
+    let text_of = |width: u64| width - 1 - initial_guard_digits(width);
+    for width in [
+        LEAF_DIGITS,
+        LEAF_DIGITS + 1,
+        2 * LEAF_DIGITS + 1,
+        4 * LEAF_DIGITS + 1,
+    ] {
+        let n = text_of(width);
+        assert_eq!(n + initial_guard_digits(n) + 1, width, "width {width}");
+        for threads in [1, 2, 3] {
+            assert_trusted(n, threads);
+        }
+    }
+}
+
+#[test]
+fn two_million_decimals_on_every_thread_count_match_the_known_checksums() {
+    // Big enough that the square root, the division, the conversion's splits and the top of the
+    // series run detached, and that the conversion splits across threads.
+    let one = decimals_on(2_000_000, 1);
+    assert_eq!(verify_known_checksums(&one), Ok(()));
+    assert!(decimals_on(2_000_000, 2) == one, "2 threads differ from 1");
+    assert!(decimals_on(2_000_000, 3) == one, "3 threads differ from 1");
+}
+
+#[test]
 fn a_hundred_thousand_decimals_match_the_trusted_fixture() {
     assert_trusted(100_000, 1);
 }
@@ -227,8 +258,13 @@ fn progress_rises_through_the_phases_in_order_to_one() {
         );
         let series = phases.iter().filter(|&&phase| phase == 0).count();
         assert!(
-            (20..=300).contains(&series),
+            (20..=600).contains(&series),
             "{threads} thread(s): {series} series reports"
+        );
+        assert!(
+            reports.len() <= 600,
+            "{threads} thread(s): {} reports",
+            reports.len()
         );
     }
 }
@@ -257,6 +293,121 @@ fn reports_never_overlap_even_from_several_threads() {
     };
     decimals(300_000, Options { threads: 3 }, &control).expect("not cancelled");
     assert!(!control.overlapped.load(Ordering::SeqCst));
+}
+
+#[test]
+fn progress_follows_the_cost_of_the_work_not_the_count_of_steps() {
+    // Half the bar is reached near half the estimated work: the series of a big computation is
+    // most of its cost, so half the bar falls inside it, not at its end.
+    let recorder = Recorder::new(None);
+    decimals(300_000, Options { threads: 1 }, &recorder).expect("not cancelled");
+    let reports = recorder.reports();
+    let halfway = reports
+        .iter()
+        .find(|progress| progress.fraction >= 0.5)
+        .expect("the bar passes half way");
+    assert_eq!(halfway.phase, Phase::Series, "{reports:?}");
+    let conversion = reports
+        .iter()
+        .find(|progress| progress.phase == Phase::Conversion)
+        .expect("a conversion phase");
+    assert!(
+        (0.6..0.95).contains(&conversion.fraction),
+        "the conversion starts at {}",
+        conversion.fraction
+    );
+}
+
+#[test]
+fn a_hundred_million_digit_computation_cancelled_early_returns_long_before_it_could_finish() {
+    // Far too big to finish within any test's time: only a prompt cancel can return at all.
+    let recorder = Recorder::new(Some(2));
+    assert_eq!(
+        decimals(100_000_000, Options { threads: 2 }, &recorder),
+        Err(Cancelled)
+    );
+    assert!(recorder.reports().iter().all(|p| p.fraction < 0.01));
+}
+
+/// Notes when the division starts and when the conversion starts; optionally asks to stop a
+/// moment after the division has started, from another thread.
+struct DivisionWatch {
+    cancel_during_division: bool,
+    cancelled: Arc<AtomicBool>,
+    division: Mutex<Option<Instant>>,
+    conversion: Mutex<Option<Instant>>,
+}
+
+impl DivisionWatch {
+    fn new(cancel_during_division: bool) -> Self {
+        DivisionWatch {
+            cancel_during_division,
+            cancelled: Arc::new(AtomicBool::new(false)),
+            division: Mutex::new(None),
+            conversion: Mutex::new(None),
+        }
+    }
+}
+
+impl Control for DivisionWatch {
+    fn report(&self, progress: Progress) {
+        let now = Some(Instant::now());
+        match progress.phase {
+            Phase::Division => {
+                *self.division.lock().expect("watch lock") = now;
+                if self.cancel_during_division {
+                    let cancelled = Arc::clone(&self.cancelled);
+                    std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_millis(2));
+                        cancelled.store(true, Ordering::SeqCst);
+                    });
+                }
+            }
+            Phase::Conversion => *self.conversion.lock().expect("watch lock") = now,
+            _ => {}
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn a_cancel_during_the_division_returns_before_the_division_could_have_finished() {
+    // The division of two million decimals is one malachite call that checks nothing. First
+    // see how long it takes here, then cancel one just after it starts: the computation must
+    // return in a fraction of that time, so the cancel was seen while the division ran.
+    let n = 2_000_000;
+    let watch = DivisionWatch::new(false);
+    decimals(n, Options { threads: 1 }, &watch).expect("not cancelled");
+    let started = watch
+        .division
+        .lock()
+        .expect("watch lock")
+        .expect("a division");
+    let ended = watch
+        .conversion
+        .lock()
+        .expect("watch lock")
+        .expect("a conversion");
+    let division = ended - started;
+
+    let watch = DivisionWatch::new(true);
+    let outcome = decimals(n, Options { threads: 1 }, &watch);
+    let returned = Instant::now();
+    assert_eq!(outcome, Err(Cancelled));
+    let started = watch
+        .division
+        .lock()
+        .expect("watch lock")
+        .expect("a division");
+    assert!(watch.conversion.lock().expect("watch lock").is_none());
+    let waited = returned - started;
+    assert!(
+        waited * 3 < division,
+        "a cancel took {waited:?}; the division alone takes {division:?}"
+    );
 }
 
 proptest! {

@@ -2,5 +2,6 @@
 //! the domain's types.
 
 pub mod digit_chunk;
+pub mod engine_run;
 pub mod task;
 pub mod task_event;

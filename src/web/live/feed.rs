@@ -111,7 +111,7 @@ pub async fn render(
         event_id,
         created,
         status: task.status,
-        row: task_row(&task).into_string(),
-        detail: task_detail(&task, &stages).into_string(),
+        row: task_row(&task, tasks.estimate_task(&task)).into_string(),
+        detail: task_detail(&task, &stages, tasks.estimate_task(&task)).into_string(),
     }))
 }

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 
@@ -8,8 +10,9 @@ pub fn status_badge(status: Status) -> Markup {
     html! { span class={ "badge " (status.as_str()) } { (status.as_str()) } }
 }
 
-/// Progress bar and phase for running tasks; a native `<progress>` needs no inline style.
-pub fn progress(task: &Task) -> Markup {
+/// Progress bar and phase for running tasks, and the expected time for queued ones; a native
+/// `<progress>` needs no inline style.
+pub fn progress(task: &Task, estimate: Option<Duration>) -> Markup {
     let percent = task.percent();
     html! {
         @match task.status {
@@ -23,6 +26,11 @@ pub fn progress(task: &Task) -> Markup {
                 }
             }
             Status::Done => { progress value="100" max="100" aria-label="progress" { "100%" } }
+            Status::Queued => {
+                @if let Some(estimate) = estimate {
+                    span.estimate title="expected computing time on this machine" { (about(estimate)) }
+                }
+            }
             _ => {}
         }
     }
@@ -44,6 +52,20 @@ pub fn live_indicator(live: bool) -> Markup {
 /// A time as people read it, with the exact instant in the `datetime` attribute.
 pub fn time(at: DateTime<Utc>) -> Markup {
     html! { time datetime=(at.to_rfc3339()) { (at.format("%Y-%m-%d %H:%M:%S UTC")) } }
+}
+
+/// An expected duration, as rounded as an estimate should be.
+pub fn about(expected: Duration) -> String {
+    let seconds = expected.as_secs_f64();
+    if seconds < 1.0 {
+        "under a second".to_owned()
+    } else if seconds < 90.0 {
+        format!("about {} s", seconds.round())
+    } else if seconds < 90.0 * 60.0 {
+        format!("about {} min", (seconds / 60.0).round())
+    } else {
+        format!("about {:.1} h", seconds / 3600.0)
+    }
 }
 
 /// A duration in the unit that reads best.

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use maud::{Markup, html};
 
 use super::components::{actions, duration, progress, status_badge, time};
@@ -5,13 +7,13 @@ use crate::domain::{Stage, StageEvent, Status, Task, group_thousands};
 
 /// The live part of a task's page: status, progress, the n-th digit, any error, and the stage
 /// timeline. The server re-sends it whenever the task changes.
-pub fn task_detail(task: &Task, stages: &[StageEvent]) -> Markup {
+pub fn task_detail(task: &Task, stages: &[StageEvent], estimate: Option<Duration>) -> Markup {
     html! {
         section #task-detail sse-swap="detail" hx-swap="outerHTML"
             hx-get={ "/tasks/" (task.id) } hx-trigger="sse:resync" {
             div.summary {
                 (status_badge(task.status))
-                (progress(task))
+                (progress(task, estimate))
                 (actions(task, None))
             }
             @if let Some(digit) = task.digit {

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use maud::{Markup, html};
 
 use super::components::{actions, progress, status_badge, time};
@@ -6,6 +8,8 @@ use crate::domain::{Task, TaskId};
 /// One page of the task table, and where the pages around it are.
 pub struct TablePage<'a> {
     pub tasks: &'a [Task],
+    /// The expected computing time of a task, for queued rows.
+    pub estimate: &'a dyn Fn(&Task) -> Option<Duration>,
     /// The oldest task shown, if older ones exist: the next page starts below it.
     pub older: Option<TaskId>,
     /// The newest task shown, if newer ones exist: the previous page ends above it.
@@ -31,7 +35,7 @@ pub fn task_table(page: &TablePage<'_>) -> Markup {
                 }
             }
             tbody #task-rows sse-swap=[page.is_first().then_some("created")] hx-swap="afterbegin" {
-                (task_rows(page.tasks))
+                (task_rows(page.tasks, page.estimate))
             }
         }
         // On a resync, fetch this page's rows again. A childless element of its own, because
@@ -52,13 +56,13 @@ pub fn task_table(page: &TablePage<'_>) -> Markup {
     }
 }
 
-pub fn task_rows(tasks: &[Task]) -> Markup {
-    html! { @for task in tasks { (task_row(task)) } }
+pub fn task_rows(tasks: &[Task], estimate: &dyn Fn(&Task) -> Option<Duration>) -> Markup {
+    html! { @for task in tasks { (task_row(task, estimate(task))) } }
 }
 
 /// A row of the table. It carries its own SSE event name, so each change to a task swaps exactly
 /// this row in every browser showing it.
-pub fn task_row(task: &Task) -> Markup {
+pub fn task_row(task: &Task, estimate: Option<Duration>) -> Markup {
     let url = format!("/tasks/{}", task.id);
     html! {
         tr id={ "task-" (task.id) } class={ "task " (task.status.as_str()) }
@@ -66,7 +70,7 @@ pub fn task_row(task: &Task) -> Markup {
             td.id { a href=(url) { "#" (task.id) } }
             td.n { a href=(url) { (task.n) } }
             td.status { (status_badge(task.status)) }
-            td.progress { (progress(task)) }
+            td.progress { (progress(task, estimate)) }
             td.digit {
                 @if let Some(digit) = task.digit { strong { (digit) } }
                 @else if let Some(error) = &task.error { span.error title=(error) { "error" } }

@@ -1,0 +1,85 @@
+//! What each part of a computation costs, in estimated nanoseconds on one core.
+//!
+//! Progress is the share of this estimate that is done, so the bar moves with time rather than
+//! with the count of steps: a merge near the root of the series is worth thousands of leaves,
+//! and the square root, the division and the conversion are priced by the size they work on.
+//! The constants were fitted to `pilane digits N --timings --threads 1` on the reference machine
+//! (see docs/PERFORMANCE.md) at $10^6$ and $10^7$ digits; only their ratios matter, so a faster
+//! or slower machine shows the same bar, and time estimates come from a measured rate.
+
+/// One term of the series at a leaf: its factors and a share of the small multiplications.
+const LEAF_NS_PER_TERM: f64 = 1_980.0;
+/// A merge of the series, per [`scaled`] bit it multiplies.
+const MERGE_NS: f64 = 0.0152;
+/// The square root, per $b \log_2 b$ of the bits $b$ of the root.
+const SQUARE_ROOT_NS: f64 = 0.6;
+/// The division, per $b \log_2 b$ of the bits $b$ of the quotient.
+const DIVISION_NS: f64 = 0.6;
+/// A division by a power of ten in the conversion, per [`scaled`] bit divided.
+const SPLIT_NS: f64 = 0.080;
+/// Squaring a power of ten for the conversion, per [`scaled`] bit squared.
+const POWER_NS: f64 = 0.016;
+/// Turning a small number into decimal text, per [`scaled`] bit.
+const TEXT_NS: f64 = 0.54;
+
+/// The many multiplications of the series and of the conversion grow as $b^{1.28}$ on `bits`-bit
+/// numbers: fast multiplication's $b \log b$, and the caches its working set outgrows.
+fn scaled(bits: f64) -> f64 {
+    bits.max(1.0).powf(1.28)
+}
+
+/// One big square root or division grows as $b \log b$.
+fn n_log_n(bits: f64) -> f64 {
+    bits * bits.max(2.0).log2()
+}
+
+fn nanos(value: f64) -> u64 {
+    value.ceil() as u64
+}
+
+/// A leaf block of `terms` terms.
+pub(crate) fn series_leaf(terms: u64) -> u64 {
+    nanos(terms as f64 * LEAF_NS_PER_TERM)
+}
+
+/// A merge of the series whose numbers come to about `bits` bits.
+pub(crate) fn series_merge(bits: f64) -> u64 {
+    nanos(scaled(bits) * MERGE_NS)
+}
+
+/// The integer square root with `bits` bits.
+pub(crate) fn square_root(bits: u64) -> u64 {
+    nanos(n_log_n(bits as f64) * SQUARE_ROOT_NS)
+}
+
+/// The division with a quotient of `bits` bits.
+pub(crate) fn division(bits: u64) -> u64 {
+    nanos(n_log_n(bits as f64) * DIVISION_NS)
+}
+
+/// Splitting a number of `bits` bits in two by a power of ten.
+pub(crate) fn conversion_split(bits: u64) -> u64 {
+    nanos(scaled(bits as f64) * SPLIT_NS)
+}
+
+/// Squaring a power of ten of `bits` bits.
+pub(crate) fn power_square(bits: u64) -> u64 {
+    nanos(scaled(bits as f64) * POWER_NS)
+}
+
+/// Writing a number of `bits` bits as decimal text.
+pub(crate) fn conversion_text(bits: u64) -> u64 {
+    nanos(scaled(bits as f64) * TEXT_NS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bigger_work_costs_more_than_proportionally() {
+        assert!(square_root(2_000_000) > 2 * square_root(1_000_000));
+        assert!(series_merge(2e6) > 2 * series_merge(1e6));
+        assert_eq!(series_leaf(64), 2 * series_leaf(32));
+    }
+}
