@@ -24,9 +24,37 @@ lint:
 # Format, lint and test, as CI does (less the ignored tests)
 check: fmt-check lint test
 
-# Engine benchmarks (criterion)
+# Engine benchmarks (criterion, 10^3 to 10^7 digits) beside the same algorithm on GMP, with the ratios.
+# GMP's bundled build needs m4 and takes ~15 minutes the first time.
 bench:
-    cargo bench --bench pi
+    cargo bench --bench pi --features bench-gmp
+
+# As `bench`, against a GMP configured for this CPU (the bundled one is a generic "fat" build)
+bench-native: gmp-native
+    LIBRARY_PATH="$PWD/target/gmp-native/lib" C_INCLUDE_PATH="$PWD/target/gmp-native/include" \
+        cargo bench --bench pi --features bench-gmp-system
+
+# Whole processes side by side, as docs/PERFORMANCE.md measures them: pilane on 1 and 2 threads and GMP
+compare n="10000000": gmp-native
+    cargo build --release
+    LIBRARY_PATH="$PWD/target/gmp-native/lib" C_INCLUDE_PATH="$PWD/target/gmp-native/include" \
+        cargo build --release --features bench-gmp-system --example gmp-digits
+    hyperfine --warmup 1 --runs 5 -N \
+        './target/release/examples/gmp-digits {{n}}' \
+        './target/release/pilane digits {{n}} --threads 1' \
+        './target/release/pilane digits {{n}} --threads 2'
+
+# GMP 6.3.0 (gmp-mpfr-sys's bundled source) configured for this CPU, into target/gmp-native
+gmp-native:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    prefix="$PWD/target/gmp-native"
+    [ -e "$prefix/lib/libgmp.a" ] && exit 0
+    cargo fetch
+    source_dir=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/gmp-mpfr-sys-1.7.*/gmp-*-c | tail -1)
+    build=$(mktemp -d)
+    cd "$build" && "$source_dir/configure" --disable-shared --with-pic --prefix="$prefix"
+    make -j"$(nproc)" && make install
 
 # Apply the database migrations to DATABASE_URL (default sqlite://pilane.db)
 migrate:

@@ -21,8 +21,8 @@ use super::cost;
 use super::detach::detached;
 use super::progress::Reporter;
 
-/// Digits per leaf, converted by malachite in one call: small enough that a leaf takes a few
-/// milliseconds, big enough that the splitting above it stays a small part of the work.
+/// Digits per leaf at most, converted by malachite in one call: small enough that a leaf takes a
+/// few milliseconds, big enough that the splitting above it stays a small part of the work.
 pub(crate) const LEAF_DIGITS: u64 = 1 << 16;
 
 /// Parts below this many digits are not worth a thread of their own.
@@ -31,33 +31,49 @@ const PARALLEL_MIN_DIGITS: u64 = 1 << 18;
 /// Bits per decimal digit.
 const BITS_PER_DIGIT: f64 = std::f64::consts::LOG2_10;
 
-/// The powers of ten that split numbers of up to a given width: `table[j]` is
-/// $10^{L \cdot 2^j}$ for the leaf length $L$ = [`LEAF_DIGITS`].
+/// The powers of ten that split numbers of a given width: `table[j]` is $10^{L \cdot 2^j}$ for
+/// the leaf length $L$ of that width.
 #[derive(Clone)]
 pub(crate) struct Powers {
+    leaf: u64,
     table: Vec<Arc<Natural>>,
+}
+
+/// The leaf length for `width` digits: `width` divided by a power of two, at most
+/// [`LEAF_DIGITS`]. Every split then halves its part, so the two halves, which convert on
+/// different threads, are of equal size; a fixed leaf length would split $1.1 \cdot 2^k$ leaves
+/// into $2^k$ and $0.1 \cdot 2^k$.
+fn leaf_for(width: u64) -> u64 {
+    let mut leaf = width.max(1);
+    let mut parts = 1u64;
+    while leaf > LEAF_DIGITS {
+        parts *= 2;
+        leaf = width.div_ceil(parts);
+    }
+    leaf
 }
 
 impl Powers {
     /// The powers that [`to_decimal`] needs for `width` digits.
     pub(crate) fn for_width(width: u64) -> Powers {
+        let leaf = leaf_for(width);
         let mut table: Vec<Arc<Natural>> = Vec::new();
-        let mut length = LEAF_DIGITS;
+        let mut length = leaf;
         while length < width {
             let power = match table.last() {
                 Some(previous) => (&**previous).square(),
-                None => Natural::from(10u32).pow(LEAF_DIGITS),
+                None => Natural::from(10u32).pow(leaf),
             };
             table.push(Arc::new(power));
             length *= 2;
         }
-        Powers { table }
+        Powers { leaf, table }
     }
 
     /// The estimated cost of [`Powers::for_width`].
     pub(crate) fn units(width: u64) -> u64 {
         let mut units = 0;
-        let mut length = LEAF_DIGITS;
+        let mut length = leaf_for(width);
         while length < width {
             units += cost::power_square(digits_to_bits(length));
             length *= 2;
@@ -66,13 +82,14 @@ impl Powers {
     }
 }
 
-/// The split of a part of `width` digits: the level of its power and the length of its low part.
-fn split_point(width: u64) -> Option<(usize, u64)> {
-    if width <= LEAF_DIGITS {
+/// The split of a part of `width` digits made of leaves of `leaf` digits: the level of its
+/// power, and the length of its low part.
+fn split_point(width: u64, leaf: u64) -> Option<(usize, u64)> {
+    if width <= leaf {
         return None;
     }
     let mut level = 0;
-    let mut low = LEAF_DIGITS;
+    let mut low = leaf;
     while low * 2 < width {
         low *= 2;
         level += 1;
@@ -106,10 +123,16 @@ pub(crate) fn to_decimal(
 
 /// The estimated cost of [`to_decimal`] for `width` digits.
 pub(crate) fn units(width: u64) -> u64 {
-    match split_point(width) {
+    units_with(width, leaf_for(width))
+}
+
+fn units_with(width: u64, leaf: u64) -> u64 {
+    match split_point(width, leaf) {
         None => cost::conversion_text(digits_to_bits(width)),
         Some((_, low)) => {
-            cost::conversion_split(digits_to_bits(width)) + units(width - low) + units(low)
+            cost::conversion_split(digits_to_bits(width))
+                + units_with(width - low, leaf)
+                + units_with(low, leaf)
         }
     }
 }
@@ -123,7 +146,7 @@ fn fill(
 ) -> Result<(), Cancelled> {
     reporter.check()?;
     let width = out.len() as u64;
-    let Some((level, low_width)) = split_point(width) else {
+    let Some((level, low_width)) = split_point(width, powers.leaf) else {
         let text = x.to_string();
         let start = out
             .len()
@@ -188,7 +211,7 @@ mod tests {
         let ten = Natural::from(10u32);
         // Nonzero digits on both sides of the first splits, and runs of zeros across them.
         for width in [LEAF_DIGITS + 1, 2 * LEAF_DIGITS + 7, 5 * LEAF_DIGITS] {
-            let (_, low) = split_point(width).expect("wider than a leaf");
+            let (_, low) = split_point(width, leaf_for(width)).expect("wider than a leaf");
             let mut x = Natural::from(7u32) * (&ten).pow(width - 1)
                 + Natural::from(5u32) * (&ten).pow(low - 1)
                 + Natural::from(9u32);
@@ -207,14 +230,28 @@ mod tests {
     }
 
     #[test]
+    fn every_split_halves_its_part_so_threads_share_the_work_evenly() {
+        for width in [LEAF_DIGITS + 1, 9 * LEAF_DIGITS, 10_000_037, 100_000_037] {
+            let leaf = leaf_for(width);
+            assert!(
+                leaf <= LEAF_DIGITS && leaf > LEAF_DIGITS / 2,
+                "width {width}"
+            );
+            let (_, low) = split_point(width, leaf).expect("wider than a leaf");
+            let high = width - low;
+            assert!(
+                high <= low && (low - high) * 100 <= width,
+                "width {width}: {high} + {low}"
+            );
+        }
+    }
+
+    #[test]
     fn powers_reach_the_widest_split() {
         let width = 9 * LEAF_DIGITS;
         let powers = Powers::for_width(width);
-        let (level, low) = split_point(width).expect("wider than a leaf");
-        assert_eq!(low, 8 * LEAF_DIGITS);
-        assert_eq!(
-            *powers.table[level],
-            Natural::from(10u32).pow(8 * LEAF_DIGITS)
-        );
+        let (level, low) = split_point(width, powers.leaf).expect("wider than a leaf");
+        assert_eq!(low, width / 2);
+        assert_eq!(*powers.table[level], Natural::from(10u32).pow(low));
     }
 }
