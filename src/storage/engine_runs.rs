@@ -2,9 +2,15 @@
 //! of its work, so that estimates for new tasks come from this machine.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use super::{Storage, StorageResult, entities::engine_run};
+
+/// Measurements kept: the estimates use the latest few, the rest is history nobody reads.
+const KEPT_RUNS: i64 = 100;
 
 /// One computation as measured.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,10 +23,10 @@ pub struct EngineRun {
 }
 
 impl Storage {
-    /// Keeps one measured computation.
+    /// Keeps one measured computation, and only the latest [`KEPT_RUNS`].
     pub async fn record_engine_run(&self, run: EngineRun) -> StorageResult<()> {
         let _guard = self.lock_writes().await;
-        engine_run::ActiveModel {
+        let inserted = engine_run::ActiveModel {
             digits: Set(i64::try_from(run.digits).unwrap_or(i64::MAX)),
             threads: Set(i32::try_from(run.threads).unwrap_or(i32::MAX)),
             work: Set(run.work),
@@ -30,6 +36,10 @@ impl Storage {
         }
         .insert(&self.db)
         .await?;
+        engine_run::Entity::delete_many()
+            .filter(engine_run::Column::Id.lte(inserted.id - KEPT_RUNS))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 
