@@ -3,8 +3,8 @@
 //! it learned). Until a first computation is measured, the service measures one small one at
 //! startup ([`CALIBRATION_DIGITS`]).
 
-use std::collections::VecDeque;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use crate::{pi, storage::EngineRun};
@@ -20,11 +20,17 @@ const MIN_WORK: f64 = 20e6;
 /// How many recent runs the rate is the median of.
 pub(super) const WINDOW: usize = 20;
 
+/// Sizes whose estimated work is remembered: the engine's estimate walks the series tree, a few
+/// milliseconds at $10^8$ digits, and every render of a queued row asks for one.
+const REMEMBERED_SIZES: usize = 1024;
+
 /// This machine's rate, shared by every handle to the service.
 #[derive(Clone, Default)]
 pub(super) struct Estimator {
     /// Seconds per unit of estimated work, newest last.
     rates: Arc<RwLock<VecDeque<f64>>>,
+    /// The engine's estimated work by digits and threads.
+    work: Arc<Mutex<HashMap<(u64, usize), f64>>>,
 }
 
 impl Estimator {
@@ -52,8 +58,28 @@ impl Estimator {
     /// The time to compute `n` decimals on `threads` threads, once a rate is known.
     pub(super) fn estimate(&self, n: u64, threads: usize) -> Option<Duration> {
         let rate = self.rate()?;
-        let seconds = pi::estimated_work(n, threads) * rate;
+        let seconds = self.work(n, threads) * rate;
         Duration::try_from_secs_f64(seconds).ok()
+    }
+
+    fn work(&self, n: u64, threads: usize) -> f64 {
+        let known = self
+            .work
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(n, threads))
+            .copied();
+        if let Some(work) = known {
+            return work;
+        }
+        // Computed without the lock: other renders need not wait for it.
+        let work = pi::estimated_work(n, threads);
+        let mut remembered = self.work.lock().unwrap_or_else(PoisonError::into_inner);
+        if remembered.len() >= REMEMBERED_SIZES {
+            remembered.clear();
+        }
+        remembered.insert((n, threads), work);
+        work
     }
 
     /// The median of the recent rates: one slow run on a busy machine does not move it.
