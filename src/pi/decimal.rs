@@ -97,7 +97,8 @@ fn split_point(width: u64, leaf: u64) -> Option<(usize, u64)> {
     Some((level, low))
 }
 
-fn digits_to_bits(digits: u64) -> u64 {
+/// The bits of a number of `digits` decimal digits, rounded up.
+pub(crate) fn digits_to_bits(digits: u64) -> u64 {
     (digits as f64 * BITS_PER_DIGIT).ceil() as u64
 }
 

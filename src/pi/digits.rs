@@ -112,7 +112,7 @@ fn with_guard_digits(
 ) -> Result<Vec<u8>, Cancelled> {
     let width = digits + 1;
     let cancelled = || reporter.is_cancelled();
-    let bits = decimal_bits(digits);
+    let bits = decimal::digits_to_bits(digits);
     let prepare = move || (approximation::square_root(digits), Powers::for_width(width));
 
     reporter.enter(Phase::Series)?;
@@ -138,16 +138,12 @@ fn with_guard_digits(
 
 /// The estimated cost of [`with_guard_digits`], in the units of [`cost`].
 fn units(digits: u64, threads: usize) -> u64 {
-    let bits = decimal_bits(digits);
+    let bits = decimal::digits_to_bits(digits);
     chudnovsky::progress_units(terms_for(digits), threads)
         + cost::square_root(bits)
         + Powers::units(digits + 1)
         + cost::division(bits)
         + decimal::units(digits + 1)
-}
-
-fn decimal_bits(digits: u64) -> u64 {
-    (digits as f64 * std::f64::consts::LOG2_10).ceil() as u64
 }
 
 #[cfg(test)]

@@ -119,9 +119,11 @@ impl Tasks {
 
     /// How long a queued task should take to compute, once this machine's speed is known.
     pub fn estimate_task(&self, task: &Task) -> Option<Duration> {
-        (task.status == Status::Queued)
-            .then(|| self.estimate(task.n.get()))
-            .flatten()
+        if task.status == Status::Queued {
+            self.estimate(task.n.get())
+        } else {
+            None
+        }
     }
 
     pub fn max_digits(&self) -> u64 {
