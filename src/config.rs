@@ -1,7 +1,11 @@
 //! The command line, read once at startup. Every flag can also come from the environment; clap
 //! names the flag or variable that was wrong and exits before anything starts.
 
-use std::{net::SocketAddr, num::NonZeroUsize, time::Duration};
+use std::{
+    net::SocketAddr,
+    num::{NonZeroU32, NonZeroUsize},
+    time::Duration,
+};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -49,6 +53,24 @@ pub struct ServeArgs {
     /// Seconds to finish in-flight work after SIGTERM or SIGINT before exiting.
     #[arg(long, env = "PILANE_SHUTDOWN_GRACE", default_value_t = 25)]
     pub shutdown_grace: u64,
+    /// Queued tasks at most; beyond it submissions get 503 with Retry-After.
+    #[arg(long, env = "PILANE_MAX_QUEUE", default_value_t = Limits::DEFAULT.max_queue)]
+    pub max_queue: u64,
+    /// Open live streams (SSE) at most; beyond it new ones get 503 with Retry-After.
+    #[arg(long, env = "PILANE_MAX_STREAMS", default_value_t = Limits::DEFAULT.max_streams)]
+    pub max_streams: usize,
+    /// Submissions one client address may make in a burst...
+    #[arg(long, env = "PILANE_SUBMIT_BURST", default_value_t = Limits::DEFAULT.submit_burst)]
+    pub submit_burst: NonZeroU32,
+    /// ...and per minute after it; beyond that it gets 429 with Retry-After.
+    #[arg(long, env = "PILANE_SUBMIT_PER_MINUTE", default_value_t = Limits::DEFAULT.submit_per_minute)]
+    pub submit_per_minute: NonZeroU32,
+    /// Seconds an ordinary request may take before it is answered 503 (live streams are exempt).
+    #[arg(long, env = "PILANE_REQUEST_TIMEOUT", default_value_t = Limits::DEFAULT.request_timeout.as_secs())]
+    pub request_timeout: u64,
+    /// Seconds a client may take to send a request's headers before the connection is closed.
+    #[arg(long, env = "PILANE_HEADER_TIMEOUT", default_value_t = Limits::DEFAULT.header_timeout.as_secs())]
+    pub header_timeout: u64,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -103,6 +125,38 @@ pub struct Config {
     pub threads_per_task: Option<usize>,
     pub max_digits: u64,
     pub shutdown_grace: Duration,
+    /// How long the socket keeps answering after a shutdown signal (at least): long enough for
+    /// clients and load balancers to see readiness fail and get 503s rather than refused
+    /// connections.
+    pub drain_linger: Duration,
+    pub limits: Limits,
+}
+
+/// What one client, or all of them together, may ask of the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_queue: u64,
+    pub max_streams: usize,
+    pub submit_burst: NonZeroU32,
+    pub submit_per_minute: NonZeroU32,
+    /// Request bodies larger than this are refused with 413 (forms and JSON are a few bytes).
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+    pub header_timeout: Duration,
+}
+
+impl Limits {
+    pub const DEFAULT: Self = Self {
+        max_queue: 10_000,
+        max_streams: 1_000,
+        submit_burst: NonZeroU32::new(20).expect("20 is not zero"),
+        submit_per_minute: NonZeroU32::new(60).expect("60 is not zero"),
+        // A form or JSON body with one number fits in a few bytes; 4 KiB leaves room for any
+        // browser's extra fields.
+        max_body_bytes: 4 * 1024,
+        request_timeout: Duration::from_secs(30),
+        header_timeout: Duration::from_secs(10),
+    };
 }
 
 impl From<&ServeArgs> for Config {
@@ -115,6 +169,16 @@ impl From<&ServeArgs> for Config {
             threads_per_task: args.threads.map(NonZeroUsize::get),
             max_digits: args.max_digits,
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
+            drain_linger: Duration::from_secs(1),
+            limits: Limits {
+                max_queue: args.max_queue,
+                max_streams: args.max_streams,
+                submit_burst: args.submit_burst,
+                submit_per_minute: args.submit_per_minute,
+                max_body_bytes: Limits::DEFAULT.max_body_bytes,
+                request_timeout: Duration::from_secs(args.request_timeout),
+                header_timeout: Duration::from_secs(args.header_timeout),
+            },
         }
     }
 }
@@ -129,6 +193,13 @@ impl Config {
             threads_per_task: Some(1),
             max_digits: 1_000_000,
             shutdown_grace: Duration::from_secs(25),
+            drain_linger: Duration::ZERO,
+            // Tests submit in bursts from one address; the rate limit has tests of its own.
+            limits: Limits {
+                submit_burst: NonZeroU32::MAX,
+                submit_per_minute: NonZeroU32::MAX,
+                ..Limits::DEFAULT
+            },
         }
     }
 }

@@ -12,12 +12,14 @@ use crate::{
     config::Config,
     events::{Bus, Change},
     storage::Storage,
-    tasks::{Cores, Runner, RunnerConfig, Tasks},
-    web::{AppState, Lifecycle, live::LiveFeed, router},
+    tasks::{Cores, Runner, RunnerConfig, TaskLimits, Tasks},
+    web::{AppState, Lifecycle, SubmitLimiter, live::LiveFeed, router, server},
 };
 
 /// How often the runner looks for work nobody announced.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// How often shutdown looks whether every live stream has ended.
+const STREAMS_POLL: Duration = Duration::from_millis(10);
 
 /// A built application: database ready, runner started, socket bound, not serving yet.
 pub struct App {
@@ -27,6 +29,8 @@ pub struct App {
     runner: JoinHandle<()>,
     shutdown: CancellationToken,
     grace: Duration,
+    drain_linger: Duration,
+    header_timeout: Duration,
 }
 
 impl App {
@@ -78,7 +82,10 @@ impl App {
         let tasks = Tasks::new(
             storage.clone(),
             bus,
-            config.max_digits,
+            TaskLimits {
+                max_digits: config.max_digits,
+                max_queue: config.limits.max_queue,
+            },
             Cores::new(cores, config.threads_per_task),
         );
         let runner = Runner::new(
@@ -105,10 +112,14 @@ impl App {
         });
 
         let live = LiveFeed::start(tasks.clone(), shutdown.clone());
+        // Installed before the first request, so every series starts from the first one.
+        let _ = crate::telemetry::metrics();
         let state = AppState {
             tasks,
             live,
             lifecycle: Lifecycle::new(shutdown.clone()),
+            limits: config.limits,
+            submissions: SubmitLimiter::new(&config.limits),
         };
         info!(total_ms = ms(started), "started");
         Ok(Self {
@@ -118,6 +129,8 @@ impl App {
             runner,
             shutdown,
             grace: config.shutdown_grace,
+            drain_linger: config.drain_linger,
+            header_timeout: config.limits.header_timeout,
         })
     }
 
@@ -145,8 +158,10 @@ impl App {
         self.serve().await
     }
 
-    /// Serves until the shutdown token fires, then drains: streams end, running tasks go back to
-    /// the queue, connections close, the pool closes.
+    /// Serves until the shutdown token fires, then drains: the runner hands running tasks back
+    /// to the queue, live streams send `shutdown` and end, the socket keeps answering (readiness
+    /// 503, submissions 503 with Retry-After) for at least the drain linger, then stops accepting;
+    /// open connections finish the request they are on; the pool closes.
     pub async fn serve(self) -> anyhow::Result<()> {
         let Self {
             listener,
@@ -154,18 +169,32 @@ impl App {
             storage,
             runner,
             shutdown,
+            drain_linger,
+            header_timeout,
             ..
         } = self;
         let lifecycle = state.lifecycle.clone();
-        let app = router(state);
+        let stop_accepting = CancellationToken::new();
+        let server = tokio::spawn(server::serve(
+            listener,
+            router(state),
+            header_timeout,
+            stop_accepting.clone(),
+        ));
         lifecycle.set_ready();
         info!("ready");
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-            .await
-            .context("the server failed")?;
-        info!("HTTP connections drained");
+
+        shutdown.cancelled().await;
+        let signalled = Instant::now();
         runner.await.context("the runner panicked")?;
+        while lifecycle.sse_streams() > 0 {
+            tokio::time::sleep(STREAMS_POLL).await;
+        }
+        info!("tasks handed back and live streams closed");
+        tokio::time::sleep_until((signalled + drain_linger).into()).await;
+        stop_accepting.cancel();
+        server.await.context("the server panicked")?;
+        info!("HTTP connections drained");
         storage
             .close()
             .await

@@ -18,3 +18,99 @@ pub enum StorageError {
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
+
+/// Why the database cannot take a request right now, when that is passing rather than a fault in
+/// the request or the data: the caller should say "try again shortly", not "something broke".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Another writer held the lock longer than `busy_timeout` (SQLite `BUSY`/`LOCKED`).
+    Busy,
+    /// The disk or the database's size limit is full (SQLite `FULL`, Postgres class 53).
+    Full,
+    /// No connection: the pool timed out, or the server is down or restarting.
+    Unreachable,
+}
+
+impl StorageError {
+    /// Whether this error is the database being unavailable for a while, and why.
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            StorageError::Database(err) => unavailable_db(err),
+            StorageError::Connection(err) => unavailable_sqlx(err),
+            _ => None,
+        }
+    }
+}
+
+fn unavailable_db(err: &sea_orm::DbErr) -> Option<Unavailable> {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) => Some(Unavailable::Unreachable),
+        DbErr::Conn(RuntimeErr::SqlxError(err))
+        | DbErr::Exec(RuntimeErr::SqlxError(err))
+        | DbErr::Query(RuntimeErr::SqlxError(err)) => unavailable_sqlx(err),
+        _ => None,
+    }
+}
+
+fn unavailable_sqlx(err: &sqlx::Error) -> Option<Unavailable> {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            Some(Unavailable::Unreachable)
+        }
+        sqlx::Error::Database(db) => {
+            let code = db.code()?;
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                unavailable_sqlite(&code)
+            } else {
+                unavailable_postgres(&code)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// By SQLite's primary result code (the low byte of an extended one).
+fn unavailable_sqlite(code: &str) -> Option<Unavailable> {
+    match code.parse::<i32>().ok()? & 0xff {
+        5 | 6 => Some(Unavailable::Busy), // SQLITE_BUSY, SQLITE_LOCKED
+        13 => Some(Unavailable::Full),    // SQLITE_FULL
+        _ => None,
+    }
+}
+
+/// By Postgres's SQLSTATE.
+fn unavailable_postgres(code: &str) -> Option<Unavailable> {
+    match code {
+        // lock_not_available, serialization_failure, deadlock_detected
+        "55P03" | "40001" | "40P01" => Some(Unavailable::Busy),
+        // insufficient_resources, disk_full, out_of_memory, too_many_connections
+        _ if code.starts_with("53") => Some(Unavailable::Full),
+        // admin_shutdown, crash_shutdown, cannot_connect_now
+        "57P01" | "57P02" | "57P03" => Some(Unavailable::Unreachable),
+        _ if code.starts_with("08") => Some(Unavailable::Unreachable),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_busy_locked_and_full_are_passing_conditions() {
+        assert_eq!(unavailable_sqlite("5"), Some(Unavailable::Busy));
+        assert_eq!(unavailable_sqlite("517"), Some(Unavailable::Busy)); // SQLITE_BUSY_SNAPSHOT
+        assert_eq!(unavailable_sqlite("6"), Some(Unavailable::Busy));
+        assert_eq!(unavailable_sqlite("13"), Some(Unavailable::Full));
+        assert_eq!(unavailable_sqlite("2067"), None); // a unique constraint is a real fault
+    }
+
+    #[test]
+    fn postgres_lock_disk_and_shutdown_states_are_passing_conditions() {
+        assert_eq!(unavailable_postgres("55P03"), Some(Unavailable::Busy));
+        assert_eq!(unavailable_postgres("53100"), Some(Unavailable::Full));
+        assert_eq!(unavailable_postgres("57P01"), Some(Unavailable::Unreachable));
+        assert_eq!(unavailable_postgres("23505"), None);
+    }
+}

@@ -22,8 +22,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use digits::CHUNK_DIGITS;
 pub use engine_runs::EngineRun;
-pub use error::{StorageError, StorageResult};
-pub use tasks::{Counts, ListQuery, Run, Submission, SubmitOutcome};
+pub use error::{StorageError, StorageResult, Unavailable};
+pub use tasks::{Counts, ListQuery, QueueFull, Run, Submission, SubmitOutcome};
 
 /// A cheap handle to the database; clone it freely.
 #[derive(Clone)]

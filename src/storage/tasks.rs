@@ -44,6 +44,12 @@ pub struct Submission {
     pub event: Option<EventId>,
 }
 
+/// A submission refused because the queue holds as many tasks as it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueFull {
+    pub queued: u64,
+}
+
 /// A page of the task list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -71,8 +77,33 @@ enum Detail<'a> {
 impl Storage {
     /// Registers a task for `n`, or finds the one that exists. A failed or cancelled task is
     /// queued again, since asking for it again means wanting it.
-    pub async fn submit(&self, n: DigitCount) -> StorageResult<Submission> {
+    ///
+    /// A submission that would add to the queue while `queue_limit` tasks already wait is refused
+    /// with [`QueueFull`]; asking for an existing task never is. On SQLite the count and the
+    /// insert share the write lock, so the limit is exact; on Postgres concurrent submissions may
+    /// overshoot it by as many as race.
+    pub async fn submit(
+        &self,
+        n: DigitCount,
+        queue_limit: u64,
+    ) -> StorageResult<Result<Submission, QueueFull>> {
         let txn = self.begin_write().await?;
+        let existing = task::Entity::find()
+            .filter(Column::N.eq(stored_n(n)))
+            .one(&*txn)
+            .await?
+            .map(to_domain)
+            .transpose()?;
+        let adds_to_queue = existing.as_ref().is_none_or(|task| task.status.can_retry());
+        if adds_to_queue {
+            let queued = task::Entity::find()
+                .filter(Column::Status.eq(Status::Queued.as_str()))
+                .count(&*txn)
+                .await?;
+            if queued >= queue_limit {
+                return Ok(Err(QueueFull { queued }));
+            }
+        }
         let now = Utc::now();
         let row = task::ActiveModel {
             n: Set(stored_n(n)),
@@ -115,7 +146,7 @@ impl Storage {
             }
         };
         txn.commit().await?;
-        Ok(submission)
+        Ok(Ok(submission))
     }
 
     pub async fn task(&self, id: TaskId) -> StorageResult<Option<Task>> {
@@ -156,6 +187,23 @@ impl Storage {
             .map(to_domain)
             .collect::<StorageResult<_>>()?;
         Ok((tasks, more))
+    }
+
+    /// How many tasks have each status (statuses with none are left out).
+    pub async fn status_counts(&self) -> StorageResult<Vec<(Status, u64)>> {
+        let rows: Vec<(String, i64)> = task::Entity::find()
+            .select_only()
+            .column(Column::Status)
+            .column_as(Column::Id.count(), "count")
+            .group_by(Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|(status, count)| {
+                Ok((Status::parse(&status)?, u64::try_from(count).unwrap_or(0)))
+            })
+            .collect()
     }
 
     pub async fn counts(&self) -> StorageResult<Counts> {

@@ -196,6 +196,7 @@ impl Job {
         };
         Ok(match joined {
             Ok(Ok((decimals, elapsed))) => {
+                metrics::counter!("pilane_digits_computed_total").increment(n);
                 // A lost measurement only makes estimates less fresh: never fail the task for it.
                 if let Err(err) = self
                     .tasks
@@ -281,6 +282,8 @@ impl Job {
         let written = match outcome {
             Outcome::Done(event) => {
                 info!(task_id = %id, n = self.task.n.get(), elapsed_ms = elapsed.as_millis() as u64, "task done");
+                metrics::histogram!("pilane_task_duration_seconds", "size" => size_bucket(self.task.n.get()))
+                    .record(elapsed.as_secs_f64());
                 Ok(Some(event))
             }
             Outcome::Stopped(StopReason::Shutdown) => {
@@ -335,4 +338,20 @@ fn engine_phase(phase: pi::Phase) -> Phase {
         pi::Phase::Division => Phase::Division,
         pi::Phase::Conversion => Phase::Conversion,
     }
+}
+
+/// n's order of magnitude, as a metric label: `1e3` holds n ≤ 1,000, `1e4` holds 1,001 to 10,000.
+fn size_bucket(n: u64) -> &'static str {
+    const BUCKETS: [(u64, &str); 6] = [
+        (1_000, "1e3"),
+        (10_000, "1e4"),
+        (100_000, "1e5"),
+        (1_000_000, "1e6"),
+        (10_000_000, "1e7"),
+        (100_000_000, "1e8"),
+    ];
+    BUCKETS
+        .iter()
+        .find(|(limit, _)| n <= *limit)
+        .map_or("more", |(_, label)| label)
 }

@@ -1,6 +1,6 @@
 use crate::{
-    domain::{DigitCountError, Status, TaskId},
-    storage::StorageError,
+    domain::{DigitCountError, Status, TaskId, group_thousands},
+    storage::{StorageError, Unavailable},
 };
 
 /// What the task layer refuses or fails at; the web layer turns each into a status and a message.
@@ -16,8 +16,21 @@ pub enum TaskError {
     NotRetryable { id: TaskId, status: Status },
     #[error("Task {id} is {}; its digits exist once it is done.", status.as_str())]
     NotDone { id: TaskId, status: Status },
+    #[error("The queue is full: {} tasks are waiting, the most this server takes. Try again in a minute.", group_thousands(*.queued))]
+    QueueFull { queued: u64 },
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+impl TaskError {
+    /// Whether the database is unavailable for a while (busy, full, unreachable), so the request
+    /// may succeed if tried again.
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            TaskError::Storage(err) => err.unavailable(),
+            _ => None,
+        }
+    }
 }
 
 pub type TaskResult<T> = Result<T, TaskError>;

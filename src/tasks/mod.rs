@@ -21,7 +21,7 @@ pub use estimate::CALIBRATION_DIGITS;
 // What callers of the service see of the layers below it, so `web` depends on `tasks` alone.
 pub use crate::{
     events::{Change, ChangeKind},
-    storage::{CHUNK_DIGITS, Counts, ListQuery, Submission, SubmitOutcome},
+    storage::{CHUNK_DIGITS, Counts, ListQuery, Submission, SubmitOutcome, Unavailable},
 };
 pub use runner::{Runner, RunnerConfig};
 
@@ -41,19 +41,28 @@ pub struct Tasks {
     jobs: Jobs,
     /// Pokes the runner when there is new work, so it does not wait for its next poll.
     wake: Arc<Notify>,
-    max_digits: u64,
+    limits: TaskLimits,
     cores: Cores,
     estimator: Estimator,
 }
 
+/// What the service accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskLimits {
+    /// The largest n a task may ask for.
+    pub max_digits: u64,
+    /// How many tasks may wait in the queue; submissions beyond it are refused.
+    pub max_queue: u64,
+}
+
 impl Tasks {
-    pub fn new(storage: Storage, bus: Bus, max_digits: u64, cores: Cores) -> Self {
+    pub fn new(storage: Storage, bus: Bus, limits: TaskLimits, cores: Cores) -> Self {
         Self {
             storage,
             bus,
             jobs: Jobs::default(),
             wake: Arc::new(Notify::new()),
-            max_digits,
+            limits,
             cores,
             estimator: Estimator::default(),
         }
@@ -127,7 +136,7 @@ impl Tasks {
     }
 
     pub fn max_digits(&self) -> u64 {
-        self.max_digits
+        self.limits.max_digits
     }
 
     /// How many computations this process is running now.
@@ -141,18 +150,25 @@ impl Tasks {
 
     /// Parses and validates what a person typed for n.
     pub fn parse_count(&self, input: &str) -> TaskResult<DigitCount> {
-        Ok(DigitCount::parse(input, self.max_digits)?)
+        Ok(DigitCount::parse(input, self.limits.max_digits)?)
     }
 
     /// Validates n given as a number (JSON, CLI).
     pub fn check_count(&self, n: u64) -> TaskResult<DigitCount> {
-        Ok(DigitCount::new(n, self.max_digits)?)
+        Ok(DigitCount::new(n, self.limits.max_digits)?)
     }
 
     /// Registers a task for n, or returns the existing one (queued again if it had failed or
-    /// been cancelled). The row is committed before this returns.
+    /// been cancelled). The row is committed before this returns. Refused with
+    /// [`TaskError::QueueFull`] when it would add to a full queue.
     pub async fn submit(&self, n: DigitCount) -> TaskResult<Submission> {
-        let submission = self.storage.submit(n).await?;
+        let submission = self
+            .storage
+            .submit(n, self.limits.max_queue)
+            .await?
+            .map_err(|full| TaskError::QueueFull {
+                queued: full.queued,
+            })?;
         let id = submission.task.id;
         match (submission.outcome, submission.event) {
             (SubmitOutcome::Created, Some(event)) => {
@@ -185,8 +201,12 @@ impl Tasks {
         Ok(task)
     }
 
-    /// Queues a failed or cancelled task again.
+    /// Queues a failed or cancelled task again, unless the queue is full.
     pub async fn retry(&self, id: TaskId) -> TaskResult<Task> {
+        let queued = self.storage.counts().await?.queued;
+        if queued >= self.limits.max_queue {
+            return Err(TaskError::QueueFull { queued });
+        }
         let Some((task, event)) = self.storage.retry(id).await? else {
             let task = self.task(id).await?;
             return Err(TaskError::NotRetryable {
@@ -215,6 +235,11 @@ impl Tasks {
     /// A page of tasks, newest first, and whether more exist beyond it.
     pub async fn list(&self, query: &ListQuery) -> TaskResult<(Vec<Task>, bool)> {
         Ok(self.storage.list(query).await?)
+    }
+
+    /// How many tasks have each status, for `/metrics`.
+    pub async fn status_counts(&self) -> TaskResult<Vec<(Status, u64)>> {
+        Ok(self.storage.status_counts().await?)
     }
 
     pub async fn counts(&self) -> TaskResult<Counts> {

@@ -16,6 +16,7 @@ use super::{
     AppState, WebError,
     error::ApiError,
     params::{parse_cursor, parse_number, parse_task_id},
+    rate_limit::ClientIp,
 };
 use crate::{
     domain::{DigitCountError, StageEvent, Status, Task, TaskId},
@@ -90,12 +91,19 @@ impl TaskJson {
 
 async fn create(
     State(state): State<AppState>,
+    client: ClientIp,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TaskJson>), ApiError> {
     if state.lifecycle.is_shutting_down() {
         return Err(WebError::ShuttingDown.into());
     }
+    state.submissions.check(client)?;
     let Json(body) = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return WebError::PayloadTooLarge(
+                "The body is too large: send JSON like {\"n\": 1000}.".to_owned(),
+            );
+        }
         WebError::Unprocessable(format!(
             "The body must be JSON like {{\"n\": 1000}}: {}",
             rejection.body_text()

@@ -2,6 +2,8 @@
 //! layer; [`IntoResponse`] picks the status, logs server faults with their cause, and shows the
 //! person a plain message, never internals. [`ApiError`] is the same error rendered as JSON.
 
+use std::time::Duration;
+
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
@@ -10,7 +12,7 @@ use axum::{
 use maud::html;
 
 use super::views::layout::{PageMeta, page};
-use crate::tasks::TaskError;
+use crate::tasks::{TaskError, Unavailable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -26,8 +28,22 @@ pub enum WebError {
     NotFound(String),
     #[error("{0}")]
     RangeNotSatisfiable(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// A cross-site form post, or anything else refused on principle.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(
+        "You are submitting faster than this server accepts; try again in {} s.",
+        retry_after.as_secs().max(1)
+    )]
+    TooManyRequests { retry_after: Duration },
     #[error("The server is shutting down; try again in a moment.")]
     ShuttingDown,
+    #[error("Too many live pages are open on this server; this one will reconnect shortly.")]
+    TooManyStreams,
+    #[error("The server took too long to answer; please try again.")]
+    TimedOut,
     /// Our fault, found by the web layer itself; logged, never shown.
     #[error("{0}")]
     Internal(String),
@@ -45,35 +61,88 @@ impl WebError {
                 | TaskError::NotRetryable { .. }
                 | TaskError::NotDone { .. },
             ) => StatusCode::CONFLICT,
-            WebError::Task(TaskError::Storage(_)) | WebError::Internal(_) => {
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Task(TaskError::Storage(_)) if self.unavailable().is_none() => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            WebError::Task(TaskError::Storage(_) | TaskError::QueueFull { .. })
+            | WebError::ShuttingDown
+            | WebError::TooManyStreams
+            | WebError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
-            WebError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
+    }
+
+    fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            WebError::Task(err) => err.unavailable(),
+            _ => None,
+        }
+    }
+
+    /// How long a client should wait before trying again, for the refusals that pass.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let seconds = match self {
+            WebError::TooManyRequests { retry_after } => return Some(*retry_after),
+            WebError::ShuttingDown | WebError::TimedOut => 5,
+            WebError::TooManyStreams => 10,
+            WebError::Task(TaskError::QueueFull { .. }) => 30,
+            WebError::Task(err) => match err.unavailable()? {
+                Unavailable::Busy | Unavailable::Unreachable => 5,
+                Unavailable::Full => 60,
+            },
+            _ => return None,
+        };
+        Some(Duration::from_secs(seconds))
+    }
+
+    /// Whether this is our fault rather than the client's or a passing condition: such errors
+    /// are logged with their cause and shown as a generic line.
+    fn is_fault(&self) -> bool {
+        self.status() == StatusCode::INTERNAL_SERVER_ERROR
     }
 
     /// What the person is told: the error itself for their mistakes, a generic line for ours.
     pub fn message(&self) -> String {
-        if self.status().is_server_error() && !matches!(self, WebError::ShuttingDown) {
-            "Something went wrong on our side; it has been logged. Please try again.".to_owned()
-        } else {
-            self.to_string()
+        match self.unavailable() {
+            Some(Unavailable::Busy) => {
+                "The database is busy right now; nothing was lost. Please try again in a few seconds."
+                    .to_owned()
+            }
+            Some(Unavailable::Full) => {
+                "The server's storage is full; nothing was lost, but nothing new can be saved until space is freed. Please try again later."
+                    .to_owned()
+            }
+            Some(Unavailable::Unreachable) => {
+                "The database cannot be reached right now; nothing was lost. Please try again in a few seconds."
+                    .to_owned()
+            }
+            None if self.is_fault() => {
+                "Something went wrong on our side; it has been logged. Please try again.".to_owned()
+            }
+            None => self.to_string(),
         }
     }
 
     fn log(&self) {
-        if self.status().is_server_error() && !matches!(self, WebError::ShuttingDown) {
+        if self.is_fault() {
             tracing::error!(error = %self, cause = ?std::error::Error::source(self), "request failed");
+        } else if let Some(why) = self.unavailable() {
+            tracing::warn!(error = %self, ?why, "database unavailable; answered 503");
         }
     }
 
     fn decorate(&self, mut response: Response) -> Response {
-        if matches!(self, WebError::ShuttingDown) {
+        if let Some(after) = self.retry_after() {
+            // Rounded up: "0" would invite an immediate retry.
+            let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
         response
     }
@@ -88,10 +157,10 @@ impl IntoResponse for WebError {
         let meta = PageMeta {
             title,
             live_url: None,
+            alert: Some(&message),
         };
         let body = html! {
             h1 { (title) }
-            p.error role="alert" { (message) }
             p { a href="/" { "Back to all tasks" } }
         };
         self.decorate((status, page(&meta, body)).into_response())

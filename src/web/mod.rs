@@ -13,6 +13,12 @@
 //! | `GET /events` | the SSE stream (`?task={id}` for a task page) |
 //! | `/api/...` | the JSON API ([`api`]) |
 //! | `GET /livez`, `GET /readyz` | health |
+//! | `GET /metrics` | Prometheus text ([`metrics`]) |
+//!
+//! Around every route: request logs and metrics, the security headers and the cross-site check
+//! ([`security`]), a body limit (413), and, for all but the live stream, a request timeout (503).
+//! Submissions are rate limited per client ([`rate_limit`]). [`server`] serves it all with a
+//! header-read timeout and a graceful drain.
 
 mod api;
 mod assets;
@@ -21,17 +27,31 @@ mod estimate;
 mod health;
 mod htmx;
 pub mod live;
+mod metrics;
 mod pages;
 mod params;
+mod rate_limit;
+mod security;
+pub mod server;
 mod state;
 mod task_actions;
 pub mod views;
 
-use axum::{Router, extract::MatchedPath, http::Request};
+use axum::{
+    BoxError, Router,
+    error_handling::HandleErrorLayer,
+    extract::{DefaultBodyLimit, MatchedPath},
+    http::Request,
+    middleware,
+    response::{IntoResponse, Response},
+};
+use tower::ServiceBuilder;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use error::{ApiError, WebError};
+pub use rate_limit::SubmitLimiter;
+pub use security::CONTENT_SECURITY_POLICY;
 pub use state::{AppState, Lifecycle};
 
 /// The whole HTTP surface. A plain function, so tests can drive it without a server.
@@ -43,14 +63,41 @@ pub fn router(state: AppState) -> Router {
         })
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
-    Router::new()
+    let limits = state.limits;
+    let ordinary = Router::new()
         .merge(pages::routes())
         .merge(task_actions::routes())
         .merge(estimate::routes())
         .merge(api::routes())
-        .merge(live::routes())
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(assets::routes())
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(timed_out))
+                .timeout(limits.request_timeout),
+        );
+    let [csp, nosniff, referrer] = security::headers();
+    Router::new()
+        .merge(ordinary)
+        // A live stream is open for as long as the page is: never timed out.
+        .merge(live::routes())
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(middleware::from_fn(security::refuse_cross_site))
+        .layer(csp)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(middleware::from_fn(metrics::track))
         .layer(trace)
         .with_state(state)
+}
+
+/// A handler that takes longer than the request timeout (a database that does not answer, say)
+/// is answered 503 with a message instead of holding the client for as long as it waits.
+async fn timed_out(error: BoxError) -> Response {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        WebError::TimedOut.into_response()
+    } else {
+        WebError::Internal(format!("a middleware failed: {error}")).into_response()
+    }
 }

@@ -119,6 +119,7 @@ pub async fn index_page(
     let meta = PageMeta {
         title: "Tasks",
         live_url: Some(format!("/events?since={}", table.since)),
+        alert: None,
     };
     let estimate = |task: &Task| tasks.estimate_task(task);
     let view = TablePage {
@@ -168,6 +169,7 @@ async fn task_page(
     let meta = PageMeta {
         title: &title,
         live_url: Some(format!("/events?task={id}&since={since}")),
+        alert: None,
     };
     let body = html! {
         nav.crumbs { a href="/" { "← all tasks" } }

@@ -6,8 +6,8 @@ use std::sync::{
 use axum::extract::FromRef;
 use tokio_util::sync::CancellationToken;
 
-use super::live::LiveFeed;
-use crate::tasks::Tasks;
+use super::{live::LiveFeed, rate_limit::SubmitLimiter};
+use crate::{config::Limits, tasks::Tasks};
 
 /// Everything a handler may use, as cheap handles. Built once by `app`; handlers ask for the
 /// part they need through [`FromRef`].
@@ -16,6 +16,8 @@ pub struct AppState {
     pub tasks: Tasks,
     pub live: LiveFeed,
     pub lifecycle: Lifecycle,
+    pub limits: Limits,
+    pub submissions: SubmitLimiter,
 }
 
 /// Where the process is in its life, as the web layer needs to know it.
@@ -56,10 +58,14 @@ impl Lifecycle {
         self.sse_streams.load(Ordering::Relaxed)
     }
 
-    /// Counts an open SSE stream until the returned guard is dropped.
-    pub fn track_stream(&self) -> StreamGuard {
-        self.sse_streams.fetch_add(1, Ordering::Relaxed);
-        StreamGuard(self.sse_streams.clone())
+    /// Counts an open SSE stream until the returned guard is dropped, unless `max` are open.
+    pub fn track_stream(&self, max: usize) -> Option<StreamGuard> {
+        self.sse_streams
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < max).then_some(open + 1)
+            })
+            .ok()?;
+        Some(StreamGuard(self.sse_streams.clone()))
     }
 }
 

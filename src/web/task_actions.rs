@@ -15,6 +15,7 @@ use super::{
     htmx::{HxRequest, vary_on_htmx},
     pages::{TableQuery, index_page, load_table},
     params::parse_task_id,
+    rate_limit::ClientIp,
     views::{
         task_form::{Notice, task_form},
         task_table::task_row,
@@ -38,13 +39,20 @@ struct NewTask {
 async fn create(
     State(state): State<AppState>,
     HxRequest(htmx): HxRequest,
+    client: ClientIp,
     form: Result<Form<NewTask>, FormRejection>,
 ) -> Result<Response, WebError> {
     if state.lifecycle.is_shutting_down() {
         return Err(WebError::ShuttingDown);
     }
+    state.submissions.check(client)?;
     let input = match form {
         Ok(Form(form)) => form.n,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(WebError::PayloadTooLarge(
+                "The form is too large: send one field n with a whole number.".to_owned(),
+            ));
+        }
         Err(rejection) => {
             tracing::debug!(%rejection, "unreadable task form");
             let message = "The form could not be read: send one field n with a whole number.";

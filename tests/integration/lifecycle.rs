@@ -18,7 +18,11 @@ async fn a_task_left_running_by_a_dead_process_completes_after_a_start() {
     let storage = Storage::connect(&url).await.expect("the database opens");
     storage.migrate().await.expect("migrations apply");
     let n = DigitCount::new(1500, 1_000_000).expect("a valid count");
-    let submitted = storage.submit(n).await.expect("a task is registered");
+    let submitted = storage
+        .submit(n, u64::MAX)
+        .await
+        .expect("the database takes the task")
+        .expect("an empty queue has room");
     let claimed = storage.claim_next().await.expect("the claim works");
     assert!(claimed.is_some_and(|(_, task, _)| task.id == submitted.task.id));
     storage.close().await.expect("the database closes");

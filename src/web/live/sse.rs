@@ -65,6 +65,11 @@ async fn events(
     if state.lifecycle.is_shutting_down() {
         return Err(WebError::ShuttingDown);
     }
+    // Counted from here, so the cap also bounds the database reads below.
+    let guard = state
+        .lifecycle
+        .track_stream(state.limits.max_streams)
+        .ok_or(WebError::TooManyStreams)?;
     let only = query.task.as_deref().map(parse_task_id).transpose()?;
     if let Some(id) = only {
         state.tasks.task(id).await?;
@@ -87,7 +92,6 @@ async fn events(
     };
     let tasks = state.tasks.clone();
     let shutdown = state.lifecycle.shutdown().clone();
-    let guard = state.lifecycle.track_stream();
 
     let stream = async_stream::stream! {
         let _guard = guard;

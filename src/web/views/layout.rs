@@ -7,17 +7,23 @@ pub const HTMX: &str = "/public/htmx-2.0.11.min.js";
 pub const HTMX_SSE: &str = "/public/htmx-ext-sse-2.2.4.min.js";
 pub const STYLESHEET: &str = "/public/pilane.css";
 
-/// htmx settings: no eval and no inline styles (so a strict Content-Security-Policy holds); 422
-/// responses swapped like successes, because they carry the form with its error message; and no
-/// settle delay, because htmx wires a swapped-in row to its SSE event only when it settles: with
-/// the default 20 ms, a row added by `created` would miss the changes that follow right after.
-const HTMX_CONFIG: &str = r#"{"defaultSettleDelay":0,"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"409","swap":false,"error":true},{"code":"[45]..","swap":false,"error":true}]}"#;
+/// htmx settings:
+/// - no eval and no inline styles, so the strict Content-Security-Policy holds;
+/// - 422 responses swapped like successes, because they carry the form with its error message;
+/// - every other error shows its message in the page: error responses are whole error pages, and
+///   htmx takes just their `#alerts` box into this page's (the request's own target is left as
+///   it was, so a failed submission keeps what was typed);
+/// - no settle delay, because htmx wires a swapped-in row to its SSE event only when it settles:
+///   with the default 20 ms, a row added by `created` would miss the changes that follow.
+const HTMX_CONFIG: &str = r##"{"defaultSettleDelay":0,"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true,"target":"#alerts","select":"#alerts","swapOverride":"outerHTML"}]}"##;
 
 /// What a page says about itself.
 pub struct PageMeta<'a> {
     pub title: &'a str,
     /// The SSE URL this page listens to (one connection per page), or `None` for a static page.
     pub live_url: Option<String>,
+    /// A message for the person, shown at the top (an error page's explanation).
+    pub alert: Option<&'a str>,
 }
 
 /// A whole page: head, header with the live indicator, and `body`, all inside the one element
@@ -41,7 +47,15 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
                     span.tagline { "the digits of pi, on demand" }
                     (live_indicator(false))
                 }
-                main { (body) }
+                main {
+                    // Where htmx puts the message of a failed request (see HTMX_CONFIG).
+                    div #alerts aria-live="assertive" {
+                        @if let Some(alert) = meta.alert {
+                            p.error role="alert" { (alert) }
+                        }
+                    }
+                    (body)
+                }
             }
         }
     }

@@ -1,0 +1,118 @@
+//! Per-client rate limiting of submissions (the form and the JSON API share one allowance).
+//!
+//! The limiter is `governor`'s keyed GCRA, the one `tower_governor` wraps. It is called from the
+//! submit handlers rather than as a tower layer so that a refusal is answered like any other
+//! error there: in the page for the form (htmx shows it above the form, which keeps what was
+//! typed), as `{"error": ...}` for the API, both with `Retry-After`.
+//!
+//! Clients are told apart by the address of the TCP peer. Behind a reverse proxy every client has
+//! the proxy's address: limit there instead (the README's proxy example does).
+
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::request::Parts,
+};
+use governor::{
+    DefaultKeyedRateLimiter, Quota, RateLimiter,
+    clock::{Clock, DefaultClock},
+};
+
+use super::WebError;
+use crate::config::Limits;
+
+/// Forget clients that have been quiet for a whole allowance after this many checks, so the
+/// table stays as small as the set of recent clients.
+const CLEANUP_EVERY: u32 = 1024;
+
+#[derive(Clone)]
+pub struct SubmitLimiter {
+    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    checks: Arc<AtomicU32>,
+}
+
+impl SubmitLimiter {
+    pub fn new(limits: &Limits) -> Self {
+        let quota = Quota::per_minute(limits.submit_per_minute).allow_burst(limits.submit_burst);
+        Self {
+            limiter: Arc::new(RateLimiter::keyed(quota)),
+            checks: Arc::new(AtomicU32::new(0)),
+        }
+    }
+
+    /// Spends one submission of `client`'s allowance, or says how long until it has one.
+    pub fn check(&self, client: ClientIp) -> Result<(), WebError> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % CLEANUP_EVERY == CLEANUP_EVERY - 1 {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(&client.0).map_err(|not_until| {
+            let retry_after = not_until.wait_time_from(DefaultClock::default().now());
+            tracing::info!(client = %client.0, ?retry_after, "submission rate limited");
+            WebError::TooManyRequests { retry_after }
+        })
+    }
+}
+
+/// The address of the client's end of the connection.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // The server always sets it; a router driven without one (a unit test) is one client.
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        Ok(Self(ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+
+    use super::*;
+
+    fn limiter(burst: u32) -> SubmitLimiter {
+        SubmitLimiter::new(&Limits {
+            submit_burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
+            submit_per_minute: NonZeroU32::MIN,
+            ..Limits::DEFAULT
+        })
+    }
+
+    #[test]
+    fn a_client_gets_its_burst_then_is_told_when_to_come_back() {
+        let limiter = limiter(3);
+        let client = ClientIp(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)));
+        for _ in 0..3 {
+            assert!(limiter.check(client).is_ok());
+        }
+        let refused = limiter.check(client).err();
+        let retry_after = refused.as_ref().and_then(WebError::retry_after);
+        assert!(
+            retry_after.is_some_and(|after| after.as_secs() > 50),
+            "one submission a minute: {refused:?}"
+        );
+    }
+
+    #[test]
+    fn clients_have_allowances_of_their_own() {
+        let limiter = limiter(1);
+        let first = ClientIp(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)));
+        let second = ClientIp(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3)));
+        assert!(limiter.check(first).is_ok());
+        assert!(limiter.check(first).is_err());
+        assert!(limiter.check(second).is_ok());
+    }
+}

@@ -1,0 +1,70 @@
+//! The HTTP/1.1 server under the router: accepting, per-connection limits, and the graceful drain.
+//!
+//! `axum::serve` is not used because it has no header-read timeout: a client that sends half a
+//! request header would hold its connection (and a file descriptor) forever. hyper's own
+//! connection builder has one once it is given a timer; hyper-util supplies the tokio glue and
+//! the graceful shutdown of open connections.
+
+use std::{net::SocketAddr, time::Duration};
+
+use axum::{Router, extract::ConnectInfo, http::Request};
+use hyper::body::Incoming;
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
+};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+use tracing::{debug, warn};
+
+/// After an accept error (out of file descriptors, say), wait this long instead of spinning.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Serves `app` on `listener` until `stop_accepting` fires, then asks every open connection to
+/// finish the request it is on and close, and returns once all have. Callers bound the wait:
+/// a stream that never ends would hold it open (ours end at shutdown).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    stop_accepting: CancellationToken,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let connections = GracefulShutdown::new();
+    loop {
+        let (stream, remote) = tokio::select! {
+            biased;
+            () = stop_accepting.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    warn!(error = %err, "could not accept a connection");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+        };
+        // Handlers and the rate limiter see the client's address as axum's `ConnectInfo`.
+        let service = app
+            .clone()
+            .map_request(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo::<SocketAddr>(remote));
+                request
+            });
+        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = connections.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                // Clients hang up mid-request all the time; that is theirs to worry about.
+                debug!(error = %err, client = %remote, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    debug!(open = connections.count(), "closing open connections");
+    connections.shutdown().await;
+}
