@@ -45,7 +45,15 @@ enum Outcome {
     Failed(String),
     /// A write found the task no longer owned by this run: someone else decided its fate.
     Lost,
+    /// The database was busy, full or unreachable: nothing is wrong with the task, so it goes
+    /// back to the queue instead of failing.
+    Unavailable,
 }
+
+/// How long a run whose database went away keeps trying to hand its task back before leaving
+/// it to recovery at the next start.
+const HAND_BACK_ATTEMPTS: u32 = 30;
+const HAND_BACK_PAUSE: Duration = Duration::from_secs(1);
 
 impl Job {
     pub(super) fn new(
@@ -69,6 +77,10 @@ impl Job {
         let signal = self.tasks.jobs.register(self.task.id);
         let outcome = match self.compute(&signal).await {
             Ok(outcome) => outcome,
+            Err(err) if err.unavailable().is_some() => {
+                warn!(task_id = %self.task.id, error = %err, "the database is unavailable; the task goes back to the queue");
+                Outcome::Unavailable
+            }
             Err(err) => {
                 error!(task_id = %self.task.id, error = %err, "the run could not read or write the database");
                 Outcome::Failed(
@@ -303,12 +315,30 @@ impl Job {
                 error!(task_id = %id, error = %message, "task failed");
                 storage.fail(self.run, &message).await
             }
+            Outcome::Unavailable => self.hand_back_when_possible().await,
         };
         match written {
             Ok(Some(event)) => self.tasks.bus.publish(Change::stage(id, event)),
             Ok(None) => {}
             Err(err) => {
                 warn!(task_id = %id, error = %err, "could not record how the run ended; recovery will requeue it")
+            }
+        }
+    }
+}
+
+impl Job {
+    /// Hands the task back once the database takes writes again, trying for a while.
+    async fn hand_back_when_possible(&self) -> Result<Option<EventId>, crate::storage::StorageError> {
+        let reason = "The database was unavailable while it ran; it runs again.";
+        let mut attempt = 1;
+        loop {
+            match self.tasks.storage.hand_back(self.run, reason).await {
+                Err(err) if err.unavailable().is_some() && attempt < HAND_BACK_ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(HAND_BACK_PAUSE).await;
+                }
+                written => return written,
             }
         }
     }

@@ -40,7 +40,7 @@ pub mod views;
 use axum::{
     BoxError, Router,
     error_handling::HandleErrorLayer,
-    extract::{DefaultBodyLimit, MatchedPath},
+    extract::{DefaultBodyLimit, MatchedPath, State},
     http::Request,
     middleware,
     response::{IntoResponse, Response},
@@ -88,8 +88,30 @@ pub fn router(state: AppState) -> Router {
         .layer(nosniff)
         .layer(referrer)
         .layer(middleware::from_fn(metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.lifecycle.clone(),
+            close_when_draining,
+        ))
         .layer(trace)
         .with_state(state)
+}
+
+/// Once shutdown has begun, every answer closes its connection: clients open a new one for their
+/// next request (answered while the socket still accepts, refused after, which any client
+/// retries elsewhere) instead of sending it down a kept-alive connection just as it is closed.
+async fn close_when_draining(
+    State(lifecycle): State<Lifecycle>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if lifecycle.is_shutting_down() {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// A handler that takes longer than the request timeout (a database that does not answer, say)

@@ -1,14 +1,13 @@
 //! Starting, stopping and surviving a crash, with the real binary where signals matter.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 use pilane::{domain::DigitCount, storage::Storage};
 
-use crate::helpers::{TestApp, stage_names};
+use crate::{
+    binary::Binary,
+    helpers::{TestApp, stage_names},
+};
 
 #[tokio::test]
 async fn a_task_left_running_by_a_dead_process_completes_after_a_start() {
@@ -55,66 +54,20 @@ async fn readiness_turns_503_once_shutdown_begins() {
     }
 }
 
-/// Starts the real binary on a free port and returns it with its address.
-fn start_binary(dir: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pilane"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--shutdown-grace",
-            "10",
-        ])
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.join("pilane.db").display()),
-        )
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let mut lines = BufReader::new(stderr).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("the binary logs until it listens")
-            .expect("log lines are text");
-        let log: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        if log["fields"]["message"] == "listening" {
-            break log["fields"]["address"]
-                .as_str()
-                .expect("the address is logged")
-                .to_owned();
-        }
-    };
-    // Keep draining the logs so the child never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, address)
-}
-
 #[tokio::test]
 async fn the_real_binary_exits_0_within_the_grace_period_on_sigterm_with_an_open_stream() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let (mut child, address) = start_binary(dir.path());
+    let mut server = Binary::start(dir.path(), &["--shutdown-grace", "10"]);
     let client = reqwest::Client::new();
     let response = client
-        .get(format!("http://{address}/events"))
+        .get(server.url("/events"))
         .send()
         .await
         .expect("the stream opens");
     assert_eq!(response.status(), 200);
     let mut body = response.bytes_stream();
 
-    let signalled = Instant::now();
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
+    server.signal("TERM");
     let mut received = String::new();
     while let Ok(Some(Ok(chunk))) = tokio::time::timeout(
         Duration::from_secs(10),
@@ -128,15 +81,9 @@ async fn the_real_binary_exits_0_within_the_grace_period_on_sigterm_with_an_open
         received.contains("event: shutdown"),
         "the open stream got a final shutdown event: {received}"
     );
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("the child can be waited for") {
-            break status;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(10),
-            "the binary outlived its grace period"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    assert!(status.success(), "exit status {status}");
+    let status = server.exit_within(Duration::from_secs(10)).await;
+    assert!(
+        status.is_some_and(|status| status.success()),
+        "exit 0 within the grace period: {status:?}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Pilane's integration tests: one binary, a real server and a real SQLite file per test.
 
 mod api;
+mod binary;
 mod browser;
 mod cli;
 mod estimates;
@@ -9,3 +10,4 @@ mod helpers;
 mod lifecycle;
 mod live;
 mod pages;
+mod shutdown;

@@ -1,0 +1,132 @@
+//! The real `pilane` binary as a child process, for the tests where signals and crashes matter:
+//! its own SQLite file, an OS-chosen loopback port read from its JSON logs, its logs kept for
+//! assertions, and stopped by pid (kill -9 on drop if the test did not stop it).
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+pub struct Binary {
+    child: Child,
+    /// `127.0.0.1:port`.
+    pub address: String,
+    logs: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Binary {
+    /// Starts `pilane serve` on the SQLite file `pilane.db` in `dir`, with `args` added, and
+    /// returns once it listens.
+    pub fn start(dir: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pilane"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
+            .args(args)
+            .env("DATABASE_URL", database_url(dir))
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let mut lines = BufReader::new(stderr).lines();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let address = loop {
+            let Some(Ok(line)) = lines.next() else {
+                let status = child.wait().ok();
+                panic!("the binary ended before it listened: {status:?}");
+            };
+            let log: Value = serde_json::from_str(&line).unwrap_or_default();
+            let listening = (log["fields"]["message"] == "listening")
+                .then(|| log["fields"]["address"].as_str().map(str::to_owned))
+                .flatten();
+            logs.lock().expect("the log is readable").push(log);
+            if let Some(address) = listening {
+                break address;
+            }
+        };
+        // Keep reading, so the child never blocks on a full pipe and its logs can be asserted.
+        let kept = logs.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let log: Value = serde_json::from_str(&line).unwrap_or(Value::String(line));
+                kept.lock().expect("the log is writable").push(log);
+            }
+        });
+        Self {
+            child,
+            address,
+            logs,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (`TERM`, `INT`, `KILL`, ...) to the process.
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{signal} failed");
+    }
+
+    /// Waits for the process to exit, for at most `limit`.
+    pub async fn exit_within(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if started.elapsed() > limit {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The `fields.message` of every log line so far.
+    pub fn messages(&self) -> Vec<String> {
+        self.logs()
+            .iter()
+            .filter_map(|log| log["fields"]["message"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Waits (up to 10 s) until a log line with this message appears.
+    pub async fn wait_for_log(&self, message: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.messages().iter().any(|logged| logged == message) {
+            assert!(Instant::now() < deadline, "the server never logged {message:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Every log line so far, parsed.
+    pub fn logs(&self) -> Vec<Value> {
+        self.logs.lock().expect("the log is readable").clone()
+    }
+}
+
+pub fn database_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("pilane.db").display())
+}
