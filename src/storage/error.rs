@@ -110,7 +110,10 @@ mod tests {
     fn postgres_lock_disk_and_shutdown_states_are_passing_conditions() {
         assert_eq!(unavailable_postgres("55P03"), Some(Unavailable::Busy));
         assert_eq!(unavailable_postgres("53100"), Some(Unavailable::Full));
-        assert_eq!(unavailable_postgres("57P01"), Some(Unavailable::Unreachable));
+        assert_eq!(
+            unavailable_postgres("57P01"),
+            Some(Unavailable::Unreachable)
+        );
         assert_eq!(unavailable_postgres("23505"), None);
     }
 }

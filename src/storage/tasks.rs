@@ -200,9 +200,7 @@ impl Storage {
             .all(&self.db)
             .await?;
         rows.into_iter()
-            .map(|(status, count)| {
-                Ok((Status::parse(&status)?, u64::try_from(count).unwrap_or(0)))
-            })
+            .map(|(status, count)| Ok((Status::parse(&status)?, u64::try_from(count).unwrap_or(0))))
             .collect()
     }
 

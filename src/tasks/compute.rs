@@ -329,7 +329,9 @@ impl Job {
 
 impl Job {
     /// Hands the task back once the database takes writes again, trying for a while.
-    async fn hand_back_when_possible(&self) -> Result<Option<EventId>, crate::storage::StorageError> {
+    async fn hand_back_when_possible(
+        &self,
+    ) -> Result<Option<EventId>, crate::storage::StorageError> {
         let reason = "The database was unavailable while it ran; it runs again.";
         let mut attempt = 1;
         loop {

@@ -35,8 +35,10 @@ pub fn headers() -> [SetResponseHeaderLayer<HeaderValue>; 3] {
 
 /// Refuses a state-changing request that a browser says came from another site.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        || is_same_site(&request)
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) || is_same_site(&request)
     {
         return next.run(request).await;
     }
@@ -58,10 +60,7 @@ fn is_same_site(request: &Request) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         // `none`: the person typed the URL or used a bookmark. `same-site`: a sibling subdomain,
         // which the issue asks to keep working.
-        return matches!(
-            site.as_bytes(),
-            b"same-origin" | b"same-site" | b"none"
-        );
+        return matches!(site.as_bytes(), b"same-origin" | b"same-site" | b"none");
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;

@@ -52,10 +52,13 @@ pub async fn serve(
         let service = app
             .clone()
             .map_request(move |mut request: Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo::<SocketAddr>(remote));
+                request
+                    .extensions_mut()
+                    .insert(ConnectInfo::<SocketAddr>(remote));
                 request
             });
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = connections.watch(connection);
         tokio::spawn(async move {
             if let Err(err) = connection.await {

@@ -116,7 +116,10 @@ impl Binary {
     pub async fn wait_for_log(&self, message: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.messages().iter().any(|logged| logged == message) {
-            assert!(Instant::now() < deadline, "the server never logged {message:?}");
+            assert!(
+                Instant::now() < deadline,
+                "the server never logged {message:?}"
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }

@@ -197,7 +197,10 @@ async fn under_load_sigterm_drains_streams_refuses_new_work_hands_tasks_back_and
         .collect();
     assert!(!progress.is_empty(), "shutdown progress is logged");
     for field in ["open_streams", "running_tasks", "seconds_left"] {
-        assert!(progress[0]["fields"].get(field).is_some(), "{field} is logged");
+        assert!(
+            progress[0]["fields"].get(field).is_some(),
+            "{field} is logged"
+        );
     }
 
     // The running tasks are back in the queue, for the next start.

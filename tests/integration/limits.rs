@@ -1,0 +1,253 @@
+//! What one client, or all of them together, may ask: every limit answers with a status and a
+//! message, and nothing already accepted is lost.
+
+use std::{
+    net::{IpAddr, Ipv4Addr},
+    num::NonZeroU32,
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+use sqlx::{Connection, SqliteConnection};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{BUSY, TestApp, busy_one_worker};
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_header_is_disconnected() {
+    let app = TestApp::spawn_with(|config| {
+        config.limits.header_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let address = app.address.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("the server accepts");
+    socket
+        .write_all(b"GET / HTTP/1.1\r\nHost: pilane\r\nX-Slow: ")
+        .await
+        .expect("half a header is sent");
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the connection is still open after 10 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "closed only after {:?}",
+        started.elapsed()
+    );
+    // The server is still there for everybody else.
+    assert_eq!(app.get("/livez").await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_oversized_form_is_refused_with_413_and_a_message_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let body = format!("n={}", "1".repeat(64 * 1024));
+    let response = app.post_form("/tasks", &body).await;
+    assert_eq!(response.status(), 413);
+    let page = response.text().await.unwrap_or_default();
+    assert!(page.contains("too large"), "{page}");
+    assert!(app.tasks().await.is_empty(), "no row was written");
+
+    let response = app
+        .client
+        .post(app.url("/api/tasks"))
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"n\": 1, \"pad\": \"{}\"}}",
+            "x".repeat(64 * 1024)
+        ))
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(response.status(), 413);
+    let error: Value = response.json().await.unwrap_or_default();
+    assert!(
+        error["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("too large"))
+    );
+    assert!(app.tasks().await.is_empty(), "no row was written");
+}
+
+#[tokio::test]
+async fn live_streams_beyond_the_cap_get_503_with_retry_after() {
+    let app = TestApp::spawn_with(|config| config.limits.max_streams = 2).await;
+    let _first = app.events("/events", None).await;
+    let _second = app.events("/events", None).await;
+    let third = app.get("/events").await;
+    assert_eq!(third.status(), 503);
+    assert!(third.headers().contains_key("retry-after"));
+    drop(_first);
+    // A closed stream frees its place.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let again = app.get("/events").await;
+        if again.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the freed place was never reused"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_full_queue_refuses_new_tasks_with_503_but_still_finds_existing_ones() {
+    let app = TestApp::spawn_with(|config| {
+        busy_one_worker(config);
+        config.limits.max_queue = 2;
+    })
+    .await;
+    let running = app.submit(BUSY).await;
+    app.wait_for(running, "running").await;
+    let first = app.submit(1_000).await;
+    app.submit(2_000).await;
+
+    let refused = app.post_json("/api/tasks", &json!({ "n": 3_000 })).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    let error: Value = refused.json().await.unwrap_or_default();
+    assert!(
+        error["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("queue is full")),
+        "{error}"
+    );
+    let form = app.post_form("/tasks", "n=3000").await;
+    assert_eq!(form.status(), 503);
+    assert!(
+        form.text()
+            .await
+            .unwrap_or_default()
+            .contains("queue is full")
+    );
+
+    // Asking again for a task that exists is not new work.
+    let existing = app.post_json("/api/tasks", &json!({ "n": 1_000 })).await;
+    assert_eq!(existing.status(), 200);
+    let existing: Value = existing.json().await.unwrap_or_default();
+    assert_eq!(existing["id"], first);
+    assert_eq!(
+        app.tasks().await.len(),
+        3,
+        "the refused task was not written"
+    );
+}
+
+/// A client bound to one of the loopback addresses, so two of them are two clients.
+fn client_from(ip: Ipv4Addr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(IpAddr::V4(ip))
+        .build()
+        .expect("a client")
+}
+
+#[tokio::test]
+async fn a_client_submitting_too_fast_gets_429_while_another_client_is_served() {
+    let app = TestApp::spawn_with(|config| {
+        config.limits.submit_burst = NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN);
+        config.limits.submit_per_minute = NonZeroU32::MIN;
+    })
+    .await;
+    let eager = client_from(Ipv4Addr::new(127, 0, 0, 2));
+    let patient = client_from(Ipv4Addr::new(127, 0, 0, 3));
+    let submit = |client: &reqwest::Client, n: u64| {
+        client
+            .post(app.url("/api/tasks"))
+            .json(&json!({ "n": n }))
+            .send()
+    };
+    for n in 1..=3 {
+        let accepted = submit(&eager, n).await.expect("the server answers");
+        assert_eq!(accepted.status(), 201);
+    }
+    let limited = submit(&eager, 4).await.expect("the server answers");
+    assert_eq!(limited.status(), 429);
+    let retry_after: u64 = limited
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
+        .expect("429 says when to come back");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let error: Value = limited.json().await.unwrap_or_default();
+    assert!(
+        error["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("try again"))
+    );
+
+    // The form shares the allowance, and answers in the page.
+    let form = eager
+        .post(app.url("/tasks"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("n=5")
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(form.status(), 429);
+    assert!(
+        form.text()
+            .await
+            .unwrap_or_default()
+            .contains("faster than this server accepts")
+    );
+
+    let other = submit(&patient, 6).await.expect("the server answers");
+    assert_eq!(other.status(), 201, "another client has its own allowance");
+    assert_eq!(app.tasks().await.len(), 4, "nothing refused was written");
+}
+
+#[tokio::test]
+async fn a_database_locked_past_busy_timeout_answers_503_then_recovers_by_itself() {
+    let app = TestApp::spawn().await;
+    app.submit(100).await;
+
+    // Another process holds the write lock, longer than the server's busy_timeout (5 s).
+    let mut locker = SqliteConnection::connect(&app.database_url)
+        .await
+        .expect("a second connection opens");
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut locker)
+        .await
+        .expect("the lock is taken");
+
+    let refused = app.post_json("/api/tasks", &json!({ "n": 200 })).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    let error: Value = refused.json().await.unwrap_or_default();
+    assert!(
+        error["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("busy") && e.contains("nothing was lost")),
+        "{error}"
+    );
+    let form = app.post_form("/tasks", "n=200").await;
+    assert_eq!(form.status(), 503);
+    assert!(
+        form.text()
+            .await
+            .unwrap_or_default()
+            .contains("database is busy")
+    );
+    // Reads still work under WAL while a writer holds the lock.
+    assert_eq!(app.get("/").await.status(), 200);
+
+    sqlx::query("ROLLBACK")
+        .execute(&mut locker)
+        .await
+        .expect("the lock is released");
+    let accepted = app.post_json("/api/tasks", &json!({ "n": 200 })).await;
+    assert_eq!(accepted.status(), 201, "service resumed by itself");
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&mut locker)
+        .await
+        .expect("the check runs");
+    assert_eq!(check, "ok");
+    let _ = locker.close().await;
+    assert_eq!(app.tasks().await.len(), 2);
+}
