@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
@@ -45,6 +45,8 @@ async fn browser() -> (Driver, Client) {
         _profile: profile,
     };
     let capabilities = json!({
+        // Chromium logs every Content-Security-Policy violation to the console; keep them all.
+        "goog:loggingPrefs": { "browser": "ALL" },
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": [
@@ -70,6 +72,39 @@ async fn browser() -> (Driver, Client) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("could not start a Chromium session: {last_error:?}");
+}
+
+/// chromedriver's console log (`POST /session/{id}/se/log`), which W3C WebDriver lacks. Each read
+/// returns the entries since the last one.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
+    }
+}
+
+/// The Content-Security-Policy violations the browser logged since the last call.
+async fn csp_violations(browser: &Client) -> Vec<String> {
+    let log = browser
+        .issue_cmd(BrowserLog)
+        .await
+        .expect("chromedriver gives its console log");
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry["message"].as_str())
+        .filter(|message| message.contains("Content Security Policy"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Types `n` into the form and presses its button, as a person would.
@@ -191,6 +226,27 @@ async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_d
         .await
         .unwrap_or_default();
     assert_eq!(marked, "9");
+
+    // Everything above ran under the strict policy without breaking it...
+    let violations = csp_violations(&browser).await;
+    assert!(violations.is_empty(), "CSP violations: {violations:#?}");
+    // ...and a violation would have been seen: inline style is refused and logged.
+    browser
+        .execute(
+            "const style = document.createElement('style'); style.textContent = 'body { color: red }'; document.head.appendChild(style);",
+            vec![],
+        )
+        .await
+        .expect("the script runs");
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        seen = csp_violations(&browser).await;
+        if !seen.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!seen.is_empty(), "the policy is enforced and its violations are logged");
 
     browser.close().await.expect("the browser closes");
 }

@@ -23,7 +23,7 @@ enum Answer {
     /// Refused at connect: the socket had stopped accepting. Any client retries that.
     Refused,
     /// Anything else (a reset, a truncated answer): a request the server dropped.
-    Broken(String),
+    Broken(#[allow(dead_code, reason = "shown by the failure message")] String),
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -180,9 +180,9 @@ async fn under_load_sigterm_drains_streams_refuses_new_work_hands_tasks_back_and
         .expect("the traffic loop did not panic");
 
     // No request the server took was dropped or failed.
-    let answers = answers.lock().expect("answers");
+    let answers = std::mem::take(&mut *answers.lock().expect("answers"));
     assert!(answers.len() > 10, "traffic ran: {answers:?}");
-    for answer in answers.iter() {
+    for answer in &answers {
         match answer {
             Answer::Status(200) | Answer::Refused => {}
             other => panic!("a request was not served: {other:?}"),
