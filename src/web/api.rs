@@ -89,10 +89,46 @@ impl TaskJson {
     }
 }
 
+/// `{"n": ...}`. `n` is taken as any JSON value so that each wrong kind gets its own message.
+/// Only an object is one (not an array, as a derived struct would allow), and `n` given twice is
+/// refused rather than silently taking the last.
+#[derive(Debug)]
+struct NewTask {
+    n: Option<Value>,
+}
+
+impl<'de> serde::Deserialize<'de> for NewTask {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = NewTask;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(r#"an object like {"n": 1000}"#)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NewTask, A::Error> {
+                let mut n = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    let value: Value = map.next_value()?;
+                    if key == "n" && n.replace(value).is_some() {
+                        return Err(serde::de::Error::duplicate_field("n"));
+                    }
+                }
+                Ok(NewTask { n })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
 async fn create(
     State(state): State<AppState>,
     client: ClientIp,
-    body: Result<Json<Value>, JsonRejection>,
+    body: Result<Json<NewTask>, JsonRejection>,
 ) -> Result<(StatusCode, Json<TaskJson>), ApiError> {
     if state.lifecycle.is_shutting_down() {
         return Err(WebError::ShuttingDown.into());
@@ -109,7 +145,7 @@ async fn create(
             rejection.body_text()
         ))
     })?;
-    let n = match body.get("n") {
+    let n = match body.n {
         None => {
             return Err(WebError::Unprocessable(
                 "The body must have a field n, like {\"n\": 1000}.".into(),

@@ -80,7 +80,11 @@ async fn browser() -> (Driver, Client) {
 struct BrowserLog;
 
 impl WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
     }
 
@@ -246,7 +250,10 @@ async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_d
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(!seen.is_empty(), "the policy is enforced and its violations are logged");
+    assert!(
+        !seen.is_empty(),
+        "the policy is enforced and its violations are logged"
+    );
 
     browser.close().await.expect("the browser closes");
 }

@@ -8,6 +8,7 @@ mod crash;
 mod estimates;
 mod form;
 mod helpers;
+mod input;
 mod lifecycle;
 mod limits;
 mod live;
