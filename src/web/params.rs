@@ -3,30 +3,36 @@
 use super::WebError;
 use crate::domain::TaskId;
 
+/// A positive whole number written with the digits 0-9 only: no sign, spaces or separators
+/// (Rust's own `parse` takes a leading `+`).
+fn positive_whole(raw: &str) -> Option<u64> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse::<u64>().ok().filter(|n| *n > 0)
+}
+
+fn task_id(raw: &str) -> Option<TaskId> {
+    positive_whole(raw)
+        .and_then(|id| i64::try_from(id).ok())
+        .map(TaskId)
+}
+
 /// A task id from a URL path. Anything that is not a positive whole number names no task.
 pub fn parse_task_id(raw: &str) -> Result<TaskId, WebError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .map(TaskId)
-        .ok_or_else(|| WebError::NotFound(format!("There is no task {:?}.", truncate(raw))))
+    task_id(raw).ok_or_else(|| WebError::NotFound(format!("There is no task {:?}.", truncate(raw))))
 }
 
 /// An optional task id from a query parameter such as `before`.
 pub fn parse_cursor(name: &str, raw: Option<&str>) -> Result<Option<TaskId>, WebError> {
     raw.filter(|value| !value.is_empty())
         .map(|value| {
-            value
-                .parse::<i64>()
-                .ok()
-                .filter(|id| *id > 0)
-                .map(TaskId)
-                .ok_or_else(|| {
-                    WebError::BadRequest(format!(
-                        "{name} must be a task id (a positive whole number), not {:?}.",
-                        truncate(value)
-                    ))
-                })
+            task_id(value).ok_or_else(|| {
+                WebError::BadRequest(format!(
+                    "{name} must be a task id (a positive whole number), not {:?}.",
+                    truncate(value)
+                ))
+            })
         })
         .transpose()
 }
@@ -35,7 +41,7 @@ pub fn parse_cursor(name: &str, raw: Option<&str>) -> Result<Option<TaskId>, Web
 pub fn parse_number(name: &str, raw: Option<&str>, default: u64) -> Result<u64, WebError> {
     match raw.filter(|value| !value.is_empty()) {
         None => Ok(default),
-        Some(value) => value.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        Some(value) => positive_whole(value).ok_or_else(|| {
             WebError::Unprocessable(format!(
                 "{name} must be a positive whole number, not {:?}.",
                 truncate(value)
@@ -60,7 +66,16 @@ mod tests {
     #[test]
     fn only_positive_whole_numbers_name_tasks() {
         assert_eq!(parse_task_id("42").ok(), Some(TaskId(42)));
-        for bad in ["0", "-1", "abc", "1.5", "", "99999999999999999999"] {
+        for bad in [
+            "0",
+            "-1",
+            "+5",
+            " 5",
+            "abc",
+            "1.5",
+            "",
+            "99999999999999999999",
+        ] {
             assert!(parse_task_id(bad).is_err(), "{bad:?}");
         }
     }
