@@ -56,6 +56,14 @@ gmp-native:
     cd "$build" && "$source_dir/configure" --disable-shared --with-pic --prefix="$prefix"
     make -j"$(nproc)" && make install
 
+# Startup to ready with 100,000 tasks (1,000 left running) in the database, on the release binary
+bench-startup:
+    cargo bench --bench startup
+
+# Fuzz the parsers of user input (needs nightly and `cargo install cargo-fuzz`); grows fuzz/corpus
+fuzz seconds="120":
+    cd fuzz && cargo +nightly fuzz run parse_inputs -- -max_total_time={{seconds}} -max_len=256
+
 # Apply the database migrations to DATABASE_URL (default sqlite://pilane.db)
 migrate:
     cargo run -- migrate

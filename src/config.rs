@@ -66,10 +66,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PILANE_SUBMIT_PER_MINUTE", default_value_t = Limits::DEFAULT.submit_per_minute)]
     pub submit_per_minute: NonZeroU32,
     /// Seconds an ordinary request may take before it is answered 503 (live streams are exempt).
-    #[arg(long, env = "PILANE_REQUEST_TIMEOUT", default_value_t = Limits::DEFAULT.request_timeout.as_secs())]
+    #[arg(long, env = "PILANE_REQUEST_TIMEOUT", default_value_t = Limits::DEFAULT.request_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
     /// Seconds a client may take to send a request's headers before the connection is closed.
-    #[arg(long, env = "PILANE_HEADER_TIMEOUT", default_value_t = Limits::DEFAULT.header_timeout.as_secs())]
+    #[arg(long, env = "PILANE_HEADER_TIMEOUT", default_value_t = Limits::DEFAULT.header_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub header_timeout: u64,
     #[command(flatten)]
     pub log: LogArgs,

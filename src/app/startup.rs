@@ -169,9 +169,9 @@ impl App {
             storage,
             runner,
             shutdown,
+            grace,
             drain_linger,
             header_timeout,
-            ..
         } = self;
         let lifecycle = state.lifecycle.clone();
         let stop_accepting = CancellationToken::new();
@@ -185,15 +185,35 @@ impl App {
         info!("ready");
 
         shutdown.cancelled().await;
-        let signalled = Instant::now();
-        runner.await.context("the runner panicked")?;
-        while lifecycle.sse_streams() > 0 {
-            tokio::time::sleep(STREAMS_POLL).await;
+        // Each wait below is bounded, so a client that stops reading, or a run stuck on the
+        // database, cannot keep the pool from closing before the watchdog's deadline. Whatever
+        // is left running is requeued by the next start.
+        let signalled = tokio::time::Instant::now();
+        let halfway = signalled + grace / 2;
+        let last_call = signalled + grace.saturating_sub(Duration::from_secs(2)).max(grace / 2);
+        match tokio::time::timeout_at(halfway, runner).await {
+            Ok(joined) => joined.context("the runner panicked")?,
+            Err(_) => warn!("running tasks did not stop in time; the next start requeues them"),
+        }
+        let streams_closed = tokio::time::timeout_at(halfway, async {
+            while lifecycle.sse_streams() > 0 {
+                tokio::time::sleep(STREAMS_POLL).await;
+            }
+        })
+        .await;
+        if streams_closed.is_err() {
+            warn!(
+                open_streams = lifecycle.sse_streams(),
+                "some live streams did not close in time"
+            );
         }
         info!("tasks handed back and live streams closed");
-        tokio::time::sleep_until((signalled + drain_linger).into()).await;
+        tokio::time::sleep_until(signalled + drain_linger).await;
         stop_accepting.cancel();
-        server.await.context("the server panicked")?;
+        match tokio::time::timeout_at(last_call, server).await {
+            Ok(joined) => joined.context("the server panicked")?,
+            Err(_) => warn!("some connections were still busy at the deadline; closing anyway"),
+        }
         info!("HTTP connections drained");
         storage
             .close()

@@ -84,8 +84,9 @@ fn unavailable_postgres(code: &str) -> Option<Unavailable> {
     match code {
         // lock_not_available, serialization_failure, deadlock_detected
         "55P03" | "40001" | "40P01" => Some(Unavailable::Busy),
-        // insufficient_resources, disk_full, out_of_memory, too_many_connections
-        _ if code.starts_with("53") => Some(Unavailable::Full),
+        "53100" => Some(Unavailable::Full), // disk_full
+        // insufficient_resources, out_of_memory, too_many_connections: passing, not full
+        _ if code.starts_with("53") => Some(Unavailable::Busy),
         // admin_shutdown, crash_shutdown, cannot_connect_now
         "57P01" | "57P02" | "57P03" => Some(Unavailable::Unreachable),
         _ if code.starts_with("08") => Some(Unavailable::Unreachable),
@@ -110,6 +111,7 @@ mod tests {
     fn postgres_lock_disk_and_shutdown_states_are_passing_conditions() {
         assert_eq!(unavailable_postgres("55P03"), Some(Unavailable::Busy));
         assert_eq!(unavailable_postgres("53100"), Some(Unavailable::Full));
+        assert_eq!(unavailable_postgres("53300"), Some(Unavailable::Busy));
         assert_eq!(
             unavailable_postgres("57P01"),
             Some(Unavailable::Unreachable)

@@ -288,6 +288,28 @@ impl Job {
         Ok(owned)
     }
 
+    /// Hands the task back once the database takes writes again, trying for a while.
+    async fn hand_back_when_possible(
+        &self,
+    ) -> Result<Option<EventId>, crate::storage::StorageError> {
+        let reason = "The database was unavailable while it ran; it runs again.";
+        let mut attempt = 1;
+        loop {
+            match self.tasks.storage.hand_back(self.run, reason).await {
+                // At shutdown, leave it to recovery at the next start rather than hold the exit.
+                Err(err)
+                    if err.unavailable().is_some()
+                        && attempt < HAND_BACK_ATTEMPTS
+                        && !self.shutdown.is_cancelled() =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(HAND_BACK_PAUSE).await;
+                }
+                written => return written,
+            }
+        }
+    }
+
     async fn settle(&self, outcome: Outcome, elapsed: Duration) {
         let id = self.task.id;
         let storage = &self.tasks.storage;
@@ -322,25 +344,6 @@ impl Job {
             Ok(None) => {}
             Err(err) => {
                 warn!(task_id = %id, error = %err, "could not record how the run ended; recovery will requeue it")
-            }
-        }
-    }
-}
-
-impl Job {
-    /// Hands the task back once the database takes writes again, trying for a while.
-    async fn hand_back_when_possible(
-        &self,
-    ) -> Result<Option<EventId>, crate::storage::StorageError> {
-        let reason = "The database was unavailable while it ran; it runs again.";
-        let mut attempt = 1;
-        loop {
-            match self.tasks.storage.hand_back(self.run, reason).await {
-                Err(err) if err.unavailable().is_some() && attempt < HAND_BACK_ATTEMPTS => {
-                    attempt += 1;
-                    tokio::time::sleep(HAND_BACK_PAUSE).await;
-                }
-                written => return written,
             }
         }
     }

@@ -201,8 +201,16 @@ impl Tasks {
         Ok(task)
     }
 
-    /// Queues a failed or cancelled task again, unless the queue is full.
+    /// Queues a failed or cancelled task again, unless the queue is full (checked outside the
+    /// write, so concurrent retries may overshoot the limit by as many as race).
     pub async fn retry(&self, id: TaskId) -> TaskResult<Task> {
+        let task = self.task(id).await?;
+        if !task.status.can_retry() {
+            return Err(TaskError::NotRetryable {
+                id,
+                status: task.status,
+            });
+        }
         let queued = self.storage.counts().await?.queued;
         if queued >= self.limits.max_queue {
             return Err(TaskError::QueueFull { queued });

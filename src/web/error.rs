@@ -35,7 +35,7 @@ pub enum WebError {
     Forbidden(String),
     #[error(
         "You are submitting faster than this server accepts; try again in {} s.",
-        retry_after.as_secs().max(1)
+        whole_seconds(*retry_after)
     )]
     TooManyRequests { retry_after: Duration },
     #[error("The server is shutting down; try again in a moment.")]
@@ -138,11 +138,9 @@ impl WebError {
 
     fn decorate(&self, mut response: Response) -> Response {
         if let Some(after) = self.retry_after() {
-            // Rounded up: "0" would invite an immediate retry.
-            let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+                .insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(after)));
         }
         response
     }
@@ -165,6 +163,12 @@ impl IntoResponse for WebError {
         };
         self.decorate((status, page(&meta, body)).into_response())
     }
+}
+
+/// A wait in whole seconds, rounded up and at least 1 ("0" would invite an immediate retry), as
+/// both the message and `Retry-After` give it.
+fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// A [`WebError`] for the JSON API: `{"error": "..."}` with the same status.

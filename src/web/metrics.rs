@@ -16,30 +16,25 @@ use std::time::Instant;
 use axum::{
     Router,
     extract::{MatchedPath, Request, State},
-    http::{HeaderValue, header},
+    http::{HeaderValue, Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
 };
 
-use super::{AppState, WebError};
+use super::AppState;
 use crate::{domain::Status, telemetry};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(scrape))
 }
 
-async fn scrape(State(state): State<AppState>) -> Result<Response, WebError> {
-    let counts = state.tasks.status_counts().await?;
-    for status in Status::ALL {
-        let count = counts
-            .iter()
-            .find(|(counted, _)| *counted == status)
-            .map_or(0, |(_, count)| *count);
-        metrics::gauge!("pilane_tasks", "status" => status.as_str()).set(count as f64);
-        if status == Status::Queued {
-            metrics::gauge!("pilane_queue_depth").set(count as f64);
-        }
+/// The task gauges are read from the database at scrape time; when it cannot answer they keep
+/// their last values and everything else is still served (that is when the rest matters most).
+async fn scrape(State(state): State<AppState>) -> Response {
+    match state.tasks.status_counts().await {
+        Ok(counts) => set_task_gauges(&counts),
+        Err(err) => tracing::warn!(error = %err, "no task counts for /metrics"),
     }
     metrics::gauge!("pilane_running_tasks").set(state.tasks.running_here() as f64);
     metrics::gauge!("pilane_sse_clients").set(state.lifecycle.sse_streams() as f64);
@@ -52,21 +47,44 @@ async fn scrape(State(state): State<AppState>) -> Result<Response, WebError> {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
-    Ok(response)
+    response
+}
+
+fn set_task_gauges(counts: &[(Status, u64)]) {
+    for status in Status::ALL {
+        let count = counts
+            .iter()
+            .find(|(counted, _)| *counted == status)
+            .map_or(0, |(_, count)| *count);
+        metrics::gauge!("pilane_tasks", "status" => status.as_str()).set(count as f64);
+        if status == Status::Queued {
+            metrics::gauge!("pilane_queue_depth").set(count as f64);
+        }
+    }
 }
 
 /// Counts every request by its route pattern (never the raw path: ids would make a series each)
 /// and times it to the response head.
 pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    // Only the methods we know: any token is a valid method, and each would be a new series.
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    };
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics::counter!("pilane_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+    metrics::counter!("pilane_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);
     metrics::histogram!("pilane_http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());

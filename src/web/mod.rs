@@ -29,7 +29,7 @@ mod htmx;
 pub mod live;
 mod metrics;
 mod pages;
-mod params;
+pub mod params;
 mod rate_limit;
 mod security;
 pub mod server;

@@ -20,7 +20,7 @@ fn task_id(raw: &str) -> Option<TaskId> {
 
 /// A task id from a URL path. Anything that is not a positive whole number names no task.
 pub fn parse_task_id(raw: &str) -> Result<TaskId, WebError> {
-    task_id(raw).ok_or_else(|| WebError::NotFound(format!("There is no task {:?}.", truncate(raw))))
+    task_id(raw).ok_or_else(|| WebError::NotFound(format!("There is no task {}.", quoted(raw))))
 }
 
 /// An optional task id from a query parameter such as `before`.
@@ -29,8 +29,8 @@ pub fn parse_cursor(name: &str, raw: Option<&str>) -> Result<Option<TaskId>, Web
         .map(|value| {
             task_id(value).ok_or_else(|| {
                 WebError::BadRequest(format!(
-                    "{name} must be a task id (a positive whole number), not {:?}.",
-                    truncate(value)
+                    "{name} must be a task id (a positive whole number), not {}.",
+                    quoted(value)
                 ))
             })
         })
@@ -43,20 +43,28 @@ pub fn parse_number(name: &str, raw: Option<&str>, default: u64) -> Result<u64, 
         None => Ok(default),
         Some(value) => positive_whole(value).ok_or_else(|| {
             WebError::Unprocessable(format!(
-                "{name} must be a positive whole number, not {:?}.",
-                truncate(value)
+                "{name} must be a positive whole number, not {}.",
+                quoted(value)
             ))
         }),
     }
 }
 
-/// Echoed input is cut short: a message should not repeat a 64 KB field back.
-fn truncate(value: &str) -> String {
+/// Echoed input, quoted with its control characters escaped, and cut short: a message should
+/// not repeat a 64 KB field back (nor 40 control characters as 240 escapes; the fuzzer found that).
+fn quoted(value: &str) -> String {
     const LIMIT: usize = 40;
-    match value.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{}…", &value[..cut]),
-        None => value.to_owned(),
+    let mut out = String::with_capacity(LIMIT + 8);
+    out.push('"');
+    for escaped in value.chars().flat_map(char::escape_debug) {
+        if out.len() >= LIMIT {
+            out.push('…');
+            break;
+        }
+        out.push(escaped);
     }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -82,11 +90,12 @@ mod tests {
 
     #[test]
     fn long_input_is_not_echoed_in_full() {
-        let long = "x".repeat(10_000);
-        let message = parse_cursor("before", Some(&long))
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(message.len() < 200, "{message}");
+        for long in ["x".repeat(10_000), "\u{14}".repeat(90)] {
+            let message = parse_cursor("before", Some(&long))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(message.len() < 200, "{message}");
+        }
     }
 }

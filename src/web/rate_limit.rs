@@ -9,7 +9,7 @@
 //! the proxy's address: limit there instead (the README's proxy example does).
 
 use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
     sync::{
         Arc,
         atomic::{AtomicU32, Ordering},
@@ -20,10 +20,7 @@ use axum::{
     extract::{ConnectInfo, FromRequestParts},
     http::request::Parts,
 };
-use governor::{
-    DefaultKeyedRateLimiter, Quota, RateLimiter,
-    clock::{Clock, DefaultClock},
-};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 
 use super::WebError;
 use crate::config::Limits;
@@ -53,16 +50,31 @@ impl SubmitLimiter {
             self.limiter.retain_recent();
         }
         self.limiter.check_key(&client.0).map_err(|not_until| {
-            let retry_after = not_until.wait_time_from(DefaultClock::default().now());
+            let retry_after = not_until.wait_time_from(self.limiter.clock().now());
             tracing::info!(client = %client.0, ?retry_after, "submission rate limited");
             WebError::TooManyRequests { retry_after }
         })
     }
 }
 
-/// The address of the client's end of the connection.
+/// The address of the client's end of the connection. An IPv6 client is known by its /64: one
+/// host usually holds a whole /64 and could otherwise take a fresh allowance per address.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    fn new(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self(IpAddr::V4(v4)),
+                None => Self(IpAddr::V6(Ipv6Addr::from_bits(
+                    v6.to_bits() & !u128::from(u64::MAX),
+                ))),
+            },
+            v4 => Self(v4),
+        }
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
@@ -73,7 +85,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-        Ok(Self(ip))
+        Ok(Self::new(ip))
     }
 }
 
@@ -104,6 +116,29 @@ mod tests {
             retry_after.is_some_and(|after| after.as_secs() > 50),
             "one submission a minute: {refused:?}"
         );
+    }
+
+    #[test]
+    fn one_ipv6_host_is_one_client_however_many_addresses_it_uses() {
+        let limiter = limiter(1);
+        let first = ClientIp::new(
+            "2001:db8::1"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        );
+        let same_64 = ClientIp::new(
+            "2001:db8::2"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        );
+        let other_64 = ClientIp::new(
+            "2001:db8:0:1::1"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        );
+        assert!(limiter.check(first).is_ok());
+        assert!(limiter.check(same_64).is_err());
+        assert!(limiter.check(other_64).is_ok());
     }
 
     #[test]

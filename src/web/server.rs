@@ -8,6 +8,7 @@
 use std::{net::SocketAddr, time::Duration};
 
 use axum::{Router, extract::ConnectInfo, http::Request};
+use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
@@ -24,7 +25,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Serves `app` on `listener` until `stop_accepting` fires, then asks every open connection to
 /// finish the request it is on and close, and returns once all have. Callers bound the wait:
-/// a stream that never ends would hold it open (ours end at shutdown).
+/// a client that stops reading would hold it open.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -36,17 +37,25 @@ pub async fn serve(
         .header_read_timeout(header_timeout);
     let connections = GracefulShutdown::new();
     loop {
-        let (stream, remote) = tokio::select! {
+        let accepted = tokio::select! {
             biased;
-            () = stop_accepting.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    warn!(error = %err, "could not accept a connection");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                    continue;
+            () = stop_accepting.cancelled() => {
+                // Connections the kernel already completed would be reset when the listener
+                // closes: take them, and serve them like the others.
+                match listener.accept().now_or_never() {
+                    Some(accepted) => accepted,
+                    None => break,
                 }
-            },
+            }
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, remote) = match accepted {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                warn!(error = %err, "could not accept a connection");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
         };
         // Handlers and the rate limiter see the client's address as axum's `ConnectInfo`.
         let service = app

@@ -116,11 +116,14 @@ async fn cancel(
 async fn retry(
     State(state): State<AppState>,
     HxRequest(htmx): HxRequest,
+    client: ClientIp,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     if state.lifecycle.is_shutting_down() {
         return Err(WebError::ShuttingDown);
     }
+    // A retry queues work as a submission does, and shares its allowance.
+    state.submissions.check(client)?;
     let task = state.tasks.retry(parse_task_id(&id)?).await?;
     Ok(answer(&state, htmx, &task))
 }

@@ -34,12 +34,18 @@ impl Dice {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_kill_9s_at_random_moments_lose_no_acknowledged_task_and_compute_each_once() {
     let dir = tempfile::tempdir().expect("a temp dir");
+    // The submitter is one eager client: lift the per-client rate limit so it keeps submitting
+    // until the kill.
     let server_args = [
         "--workers",
         "2",
         "--threads",
         "1",
         "--max-digits",
+        "1000000",
+        "--submit-burst",
+        "100000",
+        "--submit-per-minute",
         "1000000",
     ];
     let client = reqwest::Client::new();

@@ -7,6 +7,7 @@ mod cli;
 mod crash;
 mod estimates;
 mod form;
+mod fuzz_corpus;
 mod helpers;
 mod input;
 mod lifecycle;

@@ -19,6 +19,18 @@ async fn metrics_show_tasks_queue_streams_durations_digits_and_http_traffic_in_p
         .to_owned();
     assert!(content_type.starts_with("text/plain"), "{content_type}");
     let text = response.text().await.unwrap_or_default();
+    let value = |series: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series))
+            .and_then(|rest| rest.trim().parse::<f64>().ok())
+            .unwrap_or_default()
+    };
+    assert!(value("pilane_digits_computed_total") >= 1_500.0, "{text}");
+    assert!(
+        value("pilane_http_requests_total{method=\"POST\",route=\"/api/tasks\",status=\"201\"}")
+            >= 1.0,
+        "{text}"
+    );
     for series in [
         "pilane_tasks{status=\"done\"}",
         "pilane_tasks{status=\"queued\"}",

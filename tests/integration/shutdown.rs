@@ -235,7 +235,7 @@ async fn a_second_signal_exits_at_once_and_the_next_start_finishes_the_task() {
     let client = reqwest::Client::new();
     let task: Value = client
         .post(server.url("/api/tasks"))
-        .json(&json!({ "n": 30_000 }))
+        .json(&json!({ "n": 3_000_000 }))
         .send()
         .await
         .expect("the server answers")
@@ -243,6 +243,7 @@ async fn a_second_signal_exits_at_once_and_the_next_start_finishes_the_task() {
         .await
         .expect("a task");
     let id = task["id"].as_i64().expect("an id");
+    wait_for_status(&client, &server, id, "running").await;
     server.signal("INT");
     // The second signal must land after the first was handled, or the OS merges the two.
     server.wait_for_log("shutting down").await;

@@ -11,11 +11,12 @@ pub const STYLESHEET: &str = "/public/pilane.css";
 /// - no eval and no inline styles, so the strict Content-Security-Policy holds;
 /// - 422 responses swapped like successes, because they carry the form with its error message;
 /// - every other error shows its message in the page: error responses are whole error pages, and
-///   htmx takes just their `#alerts` box into this page's (the request's own target is left as
-///   it was, so a failed submission keeps what was typed);
+///   htmx takes just what is in their `#alerts` box into this page's (the request's own target
+///   is left as it was, so a failed submission keeps what was typed; a response without the box,
+///   a proxy's error page say, just clears it);
 /// - no settle delay, because htmx wires a swapped-in row to its SSE event only when it settles:
 ///   with the default 20 ms, a row added by `created` would miss the changes that follow.
-const HTMX_CONFIG: &str = r##"{"defaultSettleDelay":0,"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true,"target":"#alerts","select":"#alerts","swapOverride":"outerHTML"}]}"##;
+const HTMX_CONFIG: &str = r##"{"defaultSettleDelay":0,"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true,"target":"#alerts","select":"#alerts > *","swapOverride":"innerHTML"}]}"##;
 
 /// What a page says about itself.
 pub struct PageMeta<'a> {
