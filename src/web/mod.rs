@@ -22,6 +22,7 @@
 
 mod api;
 mod assets;
+mod body_limit;
 mod error;
 mod estimate;
 mod health;
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(metrics::routes())
         .merge(assets::routes())
+        .fallback(no_such_page)
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(timed_out))
@@ -83,6 +85,10 @@ pub fn router(state: AppState) -> Router {
         // A live stream is open for as long as the page is: never timed out.
         .merge(live::routes())
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            limits.max_body_bytes,
+            body_limit::refuse_large_bodies,
+        ))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(csp)
         .layer(nosniff)
@@ -112,6 +118,16 @@ async fn close_when_draining(
         );
     }
     response
+}
+
+/// Any other path: a 404 that says so, in the page or as JSON under `/api/`.
+async fn no_such_page(uri: axum::http::Uri) -> Response {
+    let error = WebError::NotFound("There is no page at this address.".to_owned());
+    if uri.path().starts_with("/api/") {
+        ApiError(error).into_response()
+    } else {
+        error.into_response()
+    }
 }
 
 /// A handler that takes longer than the request timeout (a database that does not answer, say)

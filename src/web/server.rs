@@ -22,6 +22,8 @@ use tracing::{debug, warn};
 
 /// After an accept error (out of file descriptors, say), wait this long instead of spinning.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+/// How long connections accepted last get to send their request before the drain begins.
+const SETTLE: Duration = Duration::from_millis(100);
 
 /// Serves `app` on `listener` until `stop_accepting` fires, then asks every open connection to
 /// finish the request it is on and close, and returns once all have. Callers bound the wait:
@@ -77,6 +79,10 @@ pub async fn serve(
         });
     }
     drop(listener);
+    // A connection accepted a moment ago may not have had its request read yet, and hyper closes
+    // a connection with no request in flight at once: its client would see a reset. Give those
+    // requests a moment to arrive; then they count as in flight and are answered.
+    tokio::time::sleep(SETTLE).await;
     debug!(open = connections.count(), "closing open connections");
     connections.shutdown().await;
 }

@@ -5,6 +5,7 @@ mod binary;
 mod browser;
 mod cli;
 mod crash;
+mod disk_full;
 mod estimates;
 mod form;
 mod fuzz_corpus;
