@@ -2,8 +2,10 @@
 //!
 //! The first signal cancels the shutdown token: readiness turns 503 at once, new tasks and new
 //! streams are refused with 503, every SSE stream sends `shutdown` and ends, the runner stops
-//! claiming and hands running tasks back to the queue, HTTP drains, the pool closes. Progress
-//! is logged every second. A second signal exits at once; a watchdog exits at the grace deadline
+//! claiming and hands running tasks back to the queue, answers carry `Connection: close`, the
+//! socket keeps answering for the drain linger (1 s) and then stops accepting, HTTP drains, the
+//! pool closes ([`super::App::serve`], each wait bounded by the grace period). Progress is logged
+//! every second. A second signal exits at once; a watchdog exits at the grace deadline
 //! even if something hangs. Either way nothing acknowledged is lost: the next start requeues
 //! whatever was left running.
 
