@@ -53,9 +53,8 @@ impl Drop for SmallDisk {
 #[ignore = "needs root to mount a small tmpfs; run just test-all"]
 async fn a_full_disk_answers_503_with_retry_after_and_service_resumes_once_space_is_freed() {
     let disk = SmallDisk::mount();
-    let dir = tempfile::tempdir_in(&disk.path).expect("a dir on the small disk");
-    let url = format!("sqlite://{}", dir.path().join("pilane.db").display());
-    let app = TestApp::spawn_on(dir, url.clone(), |_| {}).await;
+    let app = TestApp::binary_in(&disk.path, &[]).await;
+    let url = app.database_url.clone();
     let first = app.submit(100).await;
     app.wait_for(first, "done").await;
 

@@ -1,4 +1,6 @@
 //! A real server per test: its own SQLite file in a temp dir, an OS-chosen port, and a client.
+//! In process (`TestApp::spawn*`), or the real binary (`TestApp::binary`) for the reliability
+//! and abuse tests, stopped by its pid.
 
 use std::time::Duration;
 
@@ -10,6 +12,8 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use crate::binary::Binary;
 
 /// The trusted digits: `3.` and the first 10^6 decimals.
 pub fn fixture_pi() -> &'static str {
@@ -47,17 +51,67 @@ pub struct TestApp {
     pub database_url: String,
     shutdown: CancellationToken,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    /// Set when the server is the real binary, started by [`TestApp::binary`].
+    process: Option<Binary>,
     dir: Option<TempDir>,
 }
 
-/// A test that ends without `stop` still stops its computations, so the runtime can end.
+/// A test that ends without `stop` still stops its computations, so the runtime can end; a
+/// binary is killed by its pid when its [`Binary`] is dropped.
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
 }
 
+/// What [`TestApp::binary`] passes unless a test says otherwise: the in-process defaults of
+/// `Config::for_database` (two workers, one thread each, n up to 10^6, no rate limit in effect).
+const BINARY_DEFAULTS: [(&str, &str); 5] = [
+    ("--workers", "2"),
+    ("--threads", "1"),
+    ("--max-digits", "1000000"),
+    ("--submit-burst", "1000000"),
+    ("--submit-per-minute", "1000000"),
+];
+
 impl TestApp {
+    /// The real `pilane` binary as the server, on its own SQLite file and loopback port, with
+    /// `flags` (pairs of flag and value) over [`BINARY_DEFAULTS`]; stopped by pid.
+    pub async fn binary(flags: &[(&str, &str)]) -> Self {
+        Self::binary_in(&std::env::temp_dir(), flags).await
+    }
+
+    /// As [`TestApp::binary`], with the database in a new directory under `parent`.
+    pub async fn binary_in(parent: &std::path::Path, flags: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir_in(parent).expect("a temp dir");
+        let mut args: Vec<&str> = Vec::new();
+        for (flag, default) in BINARY_DEFAULTS {
+            let value = flags
+                .iter()
+                .find(|(given, _)| *given == flag)
+                .map_or(default, |(_, value)| *value);
+            args.extend([flag, value]);
+        }
+        for (flag, value) in flags {
+            if !BINARY_DEFAULTS.iter().any(|(default, _)| default == flag) {
+                args.extend([*flag, *value]);
+            }
+        }
+        let process = Binary::start(dir.path(), &args);
+        Self {
+            address: format!("http://{}", process.address),
+            client: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .expect("a client"),
+            database_url: crate::binary::database_url(dir.path()),
+            shutdown: CancellationToken::new(),
+            server: None,
+            process: Some(process),
+            dir: Some(dir),
+        }
+    }
+
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
     }
@@ -90,6 +144,7 @@ impl TestApp {
             database_url,
             shutdown,
             server: Some(server),
+            process: None,
             dir: Some(dir),
         }
     }
@@ -97,12 +152,21 @@ impl TestApp {
     /// Stops the server gracefully and gives back its database, for a restart.
     pub async fn stop(mut self) -> (TempDir, String) {
         self.shutdown.cancel();
-        let server = self.server.take().expect("the server runs until stopped");
-        let stopped = tokio::time::timeout(Duration::from_secs(10), server).await;
-        assert!(
-            matches!(stopped, Ok(Ok(Ok(())))),
-            "the server did not stop cleanly: {stopped:?}"
-        );
+        if let Some(mut process) = self.process.take() {
+            process.signal("TERM");
+            let status = process.exit_within(Duration::from_secs(10)).await;
+            assert!(
+                status.is_some_and(|status| status.success()),
+                "the binary did not stop cleanly: {status:?}"
+            );
+        } else {
+            let server = self.server.take().expect("the server runs until stopped");
+            let stopped = tokio::time::timeout(Duration::from_secs(10), server).await;
+            assert!(
+                matches!(stopped, Ok(Ok(Ok(())))),
+                "the server did not stop cleanly: {stopped:?}"
+            );
+        }
         (
             self.dir
                 .take()

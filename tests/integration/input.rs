@@ -133,7 +133,7 @@ async fn refused_with_a_message(response: Response, what: &str) -> Result<(), Te
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_form_refuses_every_invalid_n_in_the_page() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     for_each_input(|input| {
         let app = &app;
         async move {
@@ -158,7 +158,7 @@ async fn the_form_refuses_every_invalid_n_in_the_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_json_api_refuses_every_invalid_n_with_an_error() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     for_each_input(|input| {
         let app = &app;
         async move {
@@ -201,7 +201,7 @@ async fn the_json_api_refuses_every_invalid_n_with_an_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_strings_and_path_ids_refuse_every_invalid_value() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     let id = app.submit(100).await;
     app.wait_for(id, "done").await;
     for_each_input(|input| {
@@ -255,7 +255,7 @@ fn is_whole(bytes: &[u8]) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn any_last_event_id_gets_a_working_stream() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     for_each_input(|input| {
         let app = &app;
         async move {

@@ -1,9 +1,9 @@
 //! What one client, or all of them together, may ask: every limit answers with a status and a
-//! message, and nothing already accepted is lost.
+//! message, and nothing already accepted is lost. Each test runs the real binary with the flags
+//! it tests.
 
 use std::{
     net::{IpAddr, Ipv4Addr},
-    num::NonZeroU32,
     time::{Duration, Instant},
 };
 
@@ -11,14 +11,11 @@ use serde_json::{Value, json};
 use sqlx::{Connection, SqliteConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{BUSY, TestApp, busy_one_worker};
+use crate::helpers::{BUSY, TestApp};
 
 #[tokio::test]
 async fn a_client_that_never_finishes_its_header_is_disconnected() {
-    let app = TestApp::spawn_with(|config| {
-        config.limits.header_timeout = Duration::from_millis(500);
-    })
-    .await;
+    let app = TestApp::binary(&[("--header-timeout", "1")]).await;
     let address = app.address.trim_start_matches("http://");
     let mut socket = tokio::net::TcpStream::connect(address)
         .await
@@ -33,8 +30,8 @@ async fn a_client_that_never_finishes_its_header_is_disconnected() {
     assert!(closed.is_ok(), "the connection is still open after 10 s");
     let waited = started.elapsed();
     assert!(
-        waited >= Duration::from_millis(400) && waited < Duration::from_secs(5),
-        "closed by the header timeout (500 ms), not after {waited:?}"
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "closed by the header timeout (1 s), not after {waited:?}"
     );
     // The server is still there for everybody else.
     assert_eq!(app.get("/livez").await.status(), 200);
@@ -42,7 +39,7 @@ async fn a_client_that_never_finishes_its_header_is_disconnected() {
 
 #[tokio::test]
 async fn an_oversized_form_is_refused_with_413_and_a_message_and_writes_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     let body = format!("n={}", "1".repeat(64 * 1024));
     let response = app.post_form("/tasks", &body).await;
     assert_eq!(response.status(), 413);
@@ -73,7 +70,7 @@ async fn an_oversized_form_is_refused_with_413_and_a_message_and_writes_nothing(
 
 #[tokio::test]
 async fn live_streams_beyond_the_cap_get_503_with_retry_after() {
-    let app = TestApp::spawn_with(|config| config.limits.max_streams = 2).await;
+    let app = TestApp::binary(&[("--max-streams", "2")]).await;
     let _first = app.events("/events", None).await;
     let _second = app.events("/events", None).await;
     let third = app.get("/events").await;
@@ -97,10 +94,11 @@ async fn live_streams_beyond_the_cap_get_503_with_retry_after() {
 
 #[tokio::test]
 async fn a_full_queue_refuses_new_tasks_with_503_but_still_finds_existing_ones() {
-    let app = TestApp::spawn_with(|config| {
-        busy_one_worker(config);
-        config.limits.max_queue = 2;
-    })
+    let app = TestApp::binary(&[
+        ("--workers", "1"),
+        ("--max-digits", "10000000"),
+        ("--max-queue", "2"),
+    ])
     .await;
     let running = app.submit(BUSY).await;
     app.wait_for(running, "running").await;
@@ -148,11 +146,7 @@ fn client_from(ip: Ipv4Addr) -> reqwest::Client {
 
 #[tokio::test]
 async fn a_client_submitting_too_fast_gets_429_while_another_client_is_served() {
-    let app = TestApp::spawn_with(|config| {
-        config.limits.submit_burst = NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN);
-        config.limits.submit_per_minute = NonZeroU32::MIN;
-    })
-    .await;
+    let app = TestApp::binary(&[("--submit-burst", "3"), ("--submit-per-minute", "1")]).await;
     let eager = client_from(Ipv4Addr::new(127, 0, 0, 2));
     let patient = client_from(Ipv4Addr::new(127, 0, 0, 3));
     let submit = |client: &reqwest::Client, n: u64| {
@@ -204,7 +198,7 @@ async fn a_client_submitting_too_fast_gets_429_while_another_client_is_served() 
 
 #[tokio::test]
 async fn a_database_locked_past_busy_timeout_answers_503_then_recovers_by_itself() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     app.submit(100).await;
 
     // Another process holds the write lock, longer than the server's busy_timeout (5 s).

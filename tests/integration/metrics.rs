@@ -4,7 +4,7 @@ use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn metrics_show_tasks_queue_streams_durations_digits_and_http_traffic_in_prometheus_text() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     let id = app.submit(1_500).await;
     app.wait_for(id, "done").await;
     let _stream = app.events("/events", None).await;

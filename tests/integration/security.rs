@@ -6,7 +6,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; conn
 
 #[tokio::test]
 async fn every_page_carries_the_strict_csp_nosniff_a_referrer_policy_and_no_server_banner() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     let id = app.submit(10).await;
     app.wait_for(id, "done").await;
     for path in [
@@ -40,7 +40,7 @@ async fn every_page_carries_the_strict_csp_nosniff_a_referrer_policy_and_no_serv
 
 #[tokio::test]
 async fn a_form_posted_from_another_site_is_refused_and_writes_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     for (name, value) in [
         ("sec-fetch-site", "cross-site"),
         ("origin", "https://attacker.example"),
@@ -78,7 +78,7 @@ async fn a_form_posted_from_another_site_is_refused_and_writes_nothing() {
 
 #[tokio::test]
 async fn user_text_is_never_echoed_as_markup() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::binary(&[]).await;
     let script = "<script>alert(1)</script>";
     let encoded = "%3Cscript%3Ealert(1)%3C%2Fscript%3E";
     let mut pages = vec![
