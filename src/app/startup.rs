@@ -93,6 +93,9 @@ impl App {
             RunnerConfig {
                 workers: config.workers,
                 poll_interval: POLL_INTERVAL,
+                // A quarter of the grace period: what is left of it covers storing the digits
+                // and the rest of the drain.
+                finish_within: config.shutdown_grace / 4,
             },
         );
         let runner = tokio::spawn(runner.run(shutdown.clone()));

@@ -74,7 +74,7 @@ impl Job {
 
     pub(super) async fn execute(self, permit: OwnedSemaphorePermit) {
         let started = Instant::now();
-        let signal = self.tasks.jobs.register(self.task.id);
+        let signal = self.tasks.jobs.register(self.task.id, self.task.n.get());
         let outcome = match self.compute(&signal).await {
             Ok(outcome) => outcome,
             Err(err) if err.unavailable().is_some() => {
@@ -160,7 +160,6 @@ impl Job {
         });
         let control = EngineControl {
             signal: signal.clone(),
-            shutdown: self.shutdown.clone(),
             progress: progress_tx,
         };
         let options = pi::Options {
@@ -172,7 +171,7 @@ impl Job {
             let decimals = pi::decimals(n, options, &control);
             let elapsed = started.elapsed();
             let decimals = decimals.map_err(|_| {
-                // No reason on the signal means the shutdown token stopped it.
+                // The engine stops only when the signal has a reason.
                 Outcome::Stopped(control.signal.reason().unwrap_or(StopReason::Shutdown))
             })?;
             pi::verify_known_checksums(&decimals).map_err(|mismatch| {
@@ -352,17 +351,19 @@ impl Job {
 /// What the engine sees of the outside world: where its progress goes and whether to stop.
 struct EngineControl {
     signal: Arc<StopSignal>,
-    shutdown: CancellationToken,
     progress: watch::Sender<pi::Progress>,
 }
 
 impl pi::Control for EngineControl {
     fn report(&self, progress: pi::Progress) {
+        self.signal.set_progress(progress.fraction);
         self.progress.send_replace(progress);
     }
 
+    /// Only the signal: at shutdown the runner stops each computation, or lets one that is
+    /// nearly done finish.
     fn is_cancelled(&self) -> bool {
-        self.signal.is_stopped() || self.shutdown.is_cancelled()
+        self.signal.is_stopped()
     }
 }
 

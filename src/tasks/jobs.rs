@@ -1,10 +1,11 @@
-//! The computations running in this process, so a cancel or a shutdown can reach them.
+//! The computations running in this process, so a cancel or a shutdown can reach them, and
+//! shutdown can tell which are nearly done.
 
 use std::{
     collections::HashMap,
     sync::{
         Arc, Mutex, PoisonError,
-        atomic::{AtomicU8, Ordering},
+        atomic::{AtomicU8, AtomicU32, Ordering},
     },
 };
 
@@ -22,24 +23,48 @@ pub enum StopReason {
     Lost = 3,
 }
 
-/// The stop signal one computation polls; cheap to check from the engine's inner loops.
+/// What one running computation shares with the rest of the process: the stop signal it polls
+/// (cheap to check from the engine's inner loops) and how far it has come.
 #[derive(Debug, Default)]
-pub struct StopSignal(AtomicU8);
+pub struct StopSignal {
+    reason: AtomicU8,
+    /// The task's n, for the estimate of the time left.
+    n: u64,
+    /// The engine's progress in millionths.
+    progress: AtomicU32,
+}
 
 impl StopSignal {
+    fn new(n: u64) -> Self {
+        Self {
+            n,
+            ..Self::default()
+        }
+    }
+
     /// Records the first reason given; later ones do not overwrite it.
     pub fn stop(&self, reason: StopReason) {
         let _ = self
-            .0
+            .reason
             .compare_exchange(0, reason as u8, Ordering::AcqRel, Ordering::Acquire);
     }
 
     pub fn is_stopped(&self) -> bool {
-        self.0.load(Ordering::Relaxed) != 0
+        self.reason.load(Ordering::Relaxed) != 0
+    }
+
+    /// Where the engine is, from 0.0 to 1.0.
+    pub fn set_progress(&self, fraction: f64) {
+        let millionths = (fraction.clamp(0.0, 1.0) * 1e6) as u32;
+        self.progress.store(millionths, Ordering::Relaxed);
+    }
+
+    pub fn progress(&self) -> f64 {
+        f64::from(self.progress.load(Ordering::Relaxed)) / 1e6
     }
 
     pub fn reason(&self) -> Option<StopReason> {
-        match self.0.load(Ordering::Acquire) {
+        match self.reason.load(Ordering::Acquire) {
             1 => Some(StopReason::Cancelled),
             2 => Some(StopReason::Shutdown),
             3 => Some(StopReason::Lost),
@@ -52,8 +77,8 @@ impl StopSignal {
 pub struct Jobs(Arc<Mutex<HashMap<TaskId, Arc<StopSignal>>>>);
 
 impl Jobs {
-    pub fn register(&self, id: TaskId) -> Arc<StopSignal> {
-        let signal = Arc::new(StopSignal::default());
+    pub fn register(&self, id: TaskId, n: u64) -> Arc<StopSignal> {
+        let signal = Arc::new(StopSignal::new(n));
         self.lock().insert(id, signal.clone());
         signal
     }
@@ -75,10 +100,22 @@ impl Jobs {
         }
     }
 
-    pub fn stop_all(&self, reason: StopReason) {
-        for signal in self.lock().values() {
-            signal.stop(reason);
+    /// Stops every computation except those `spare` picks (given n and progress), and returns
+    /// the ids of the spared ones.
+    pub fn stop_all_but(
+        &self,
+        reason: StopReason,
+        spare: impl Fn(u64, f64) -> bool,
+    ) -> Vec<TaskId> {
+        let mut spared = Vec::new();
+        for (id, signal) in self.lock().iter() {
+            if spare(signal.n, signal.progress()) {
+                spared.push(*id);
+            } else {
+                signal.stop(reason);
+            }
         }
+        spared
     }
 
     pub fn len(&self) -> usize {
@@ -105,11 +142,15 @@ mod tests {
     }
 
     #[test]
-    fn stopping_all_jobs_reaches_every_registered_one() {
+    fn stopping_all_jobs_reaches_every_one_but_those_spared() {
         let jobs = Jobs::default();
-        let a = jobs.register(TaskId(1));
-        let b = jobs.register(TaskId(2));
-        jobs.stop_all(StopReason::Shutdown);
+        let a = jobs.register(TaskId(1), 1_000);
+        let b = jobs.register(TaskId(2), 2_000);
+        let nearly_done = jobs.register(TaskId(3), 3_000);
+        nearly_done.set_progress(0.95);
+        let spared = jobs.stop_all_but(StopReason::Shutdown, |_, progress| progress > 0.9);
         assert!(a.is_stopped() && b.is_stopped());
+        assert!(!nearly_done.is_stopped());
+        assert_eq!(spared, [TaskId(3)]);
     }
 }

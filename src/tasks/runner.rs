@@ -19,6 +19,9 @@ pub struct RunnerConfig {
     pub workers: usize,
     /// How often to look for work nobody announced (e.g. tasks recovered at startup).
     pub poll_interval: Duration,
+    /// At shutdown, a computation expected to finish within this long finishes; the others
+    /// are stopped and handed back.
+    pub finish_within: Duration,
 }
 
 pub struct Runner {
@@ -91,9 +94,41 @@ impl Runner {
             running,
             "runner stopping: handing running tasks back to the queue"
         );
-        self.tasks.jobs.stop_all(StopReason::Shutdown);
+        let finishing = self
+            .tasks
+            .jobs
+            .stop_all_but(StopReason::Shutdown, |n, progress| {
+                nearly_done(self.tasks.estimate(n), progress, self.config.finish_within)
+            });
+        for task_id in finishing {
+            info!(task_id = %task_id, "task close to done: finishing it before shutdown");
+        }
         self.jobs.close();
         self.jobs.wait().await;
         info!("runner stopped");
+    }
+}
+
+/// Whether a computation `progress` of the way through a run expected to take `estimate` in all
+/// ends within `budget`. Without an estimate nothing is known, and the run is stopped.
+fn nearly_done(estimate: Option<Duration>, progress: f64, budget: Duration) -> bool {
+    estimate.is_some_and(|total| total.mul_f64((1.0 - progress).clamp(0.0, 1.0)) <= budget)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_finishes_at_shutdown_only_when_its_estimated_rest_fits_the_budget() {
+        let budget = Duration::from_secs(5);
+        let minute = Some(Duration::from_secs(60));
+        assert!(nearly_done(minute, 0.95, budget), "3 s left");
+        assert!(!nearly_done(minute, 0.5, budget), "30 s left");
+        assert!(
+            nearly_done(Some(Duration::from_secs(4)), 0.0, budget),
+            "a short run"
+        );
+        assert!(!nearly_done(None, 0.99, budget), "no estimate, no promise");
     }
 }

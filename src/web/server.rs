@@ -5,7 +5,14 @@
 //! connection builder has one once it is given a timer; hyper-util supplies the tokio glue and
 //! the graceful shutdown of open connections.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{Router, extract::ConnectInfo, http::Request};
 use futures_util::FutureExt;
@@ -22,12 +29,18 @@ use tracing::{debug, warn};
 
 /// After an accept error (out of file descriptors, say), wait this long instead of spinning.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
-/// How long connections accepted last get to send their request before the drain begins.
-const SETTLE: Duration = Duration::from_millis(100);
+/// How long connections that have not had a request read yet get before the drain begins.
+const SETTLE_LIMIT: Duration = Duration::from_secs(1);
+const SETTLE_POLL: Duration = Duration::from_millis(5);
 
 /// Serves `app` on `listener` until `stop_accepting` fires, then asks every open connection to
 /// finish the request it is on and close, and returns once all have. Callers bound the wait:
 /// a client that stops reading would hold it open.
+///
+/// Closing a kept-alive connection races with a client sending on it. So from the shutdown
+/// signal on, every answer closes its connection (see `close_when_draining` in the router), and
+/// live streams never keep theirs: by the time the socket stops accepting, few idle connections
+/// are left for this final close.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -38,6 +51,8 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
     let connections = GracefulShutdown::new();
+    // Connections accepted whose first request has not reached the router yet.
+    let unheard = Arc::new(AtomicUsize::new(0));
     loop {
         let accepted = tokio::select! {
             biased;
@@ -59,10 +74,13 @@ pub async fn serve(
                 continue;
             }
         };
+        let heard = Heard::new(&unheard);
+        let first_request = heard.clone();
         // Handlers and the rate limiter see the client's address as axum's `ConnectInfo`.
         let service = app
             .clone()
             .map_request(move |mut request: Request<Incoming>| {
+                first_request.mark();
                 request
                     .extensions_mut()
                     .insert(ConnectInfo::<SocketAddr>(remote));
@@ -76,13 +94,41 @@ pub async fn serve(
                 // Clients hang up mid-request all the time; that is theirs to worry about.
                 debug!(error = %err, client = %remote, "connection ended with an error");
             }
+            heard.mark();
         });
     }
     drop(listener);
-    // A connection accepted a moment ago may not have had its request read yet, and hyper closes
-    // a connection with no request in flight at once: its client would see a reset. Give those
-    // requests a moment to arrive; then they count as in flight and are answered.
-    tokio::time::sleep(SETTLE).await;
+    // hyper closes a connection with no request in flight at once, and one accepted a moment
+    // ago may not have had its request read yet: its client would see a reset. Wait (briefly)
+    // until every connection has been heard; kept-alive ones from before are idle and close.
+    let settling = tokio::time::Instant::now();
+    while unheard.load(Ordering::Acquire) > 0 && settling.elapsed() < SETTLE_LIMIT {
+        tokio::time::sleep(SETTLE_POLL).await;
+    }
     debug!(open = connections.count(), "closing open connections");
     connections.shutdown().await;
+}
+
+/// One connection's place in the count of connections not heard from yet, given up at its first
+/// request or its end, whichever comes first.
+#[derive(Clone)]
+struct Heard {
+    counted: Arc<AtomicBool>,
+    unheard: Arc<AtomicUsize>,
+}
+
+impl Heard {
+    fn new(unheard: &Arc<AtomicUsize>) -> Self {
+        unheard.fetch_add(1, Ordering::AcqRel);
+        Self {
+            counted: Arc::new(AtomicBool::new(true)),
+            unheard: unheard.clone(),
+        }
+    }
+
+    fn mark(&self) {
+        if self.counted.swap(false, Ordering::AcqRel) {
+            self.unheard.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
 }

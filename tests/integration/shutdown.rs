@@ -101,7 +101,7 @@ async fn under_load_sigterm_drains_streams_refuses_new_work_hands_tasks_back_and
                         }
                     }
                     Err(err) if err.is_connect() => Answer::Refused,
-                    Err(err) => Answer::Broken(err.to_string()),
+                    Err(err) => Answer::Broken(format!("{err:?}")),
                 };
                 let refused = matches!(answer, Answer::Refused);
                 answers.lock().expect("answers").push(answer);
@@ -279,4 +279,74 @@ async fn wait_for_status(client: &reqwest::Client, server: &Binary, id: i64, sta
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn a_task_close_to_done_at_sigterm_finishes_instead_of_going_back_to_the_queue() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    // A quarter of a 40 s grace period, 10 s, is the most a run may still need to be finished.
+    let mut server = Binary::start(
+        dir.path(),
+        &[
+            "--workers",
+            "1",
+            "--threads",
+            "1",
+            "--max-digits",
+            "20000000",
+            "--shutdown-grace",
+            "40",
+        ],
+    );
+    let client = reqwest::Client::new();
+    // The estimate that decides comes from the engine's measured speed: wait until it is known.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !client
+        .get(server.url("/estimate?n=2000000"))
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("about")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the engine's speed was never measured"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let task: Value = client
+        .post(server.url("/api/tasks"))
+        .json(&json!({ "n": 2_000_000 }))
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a task");
+    let id = task["id"].as_i64().expect("an id");
+    wait_for_status(&client, &server, id, "running").await;
+
+    server.signal("TERM");
+    let status = server.exit_within(Duration::from_secs(40)).await;
+    assert!(status.is_some_and(|status| status.success()), "{status:?}");
+    assert!(
+        server
+            .messages()
+            .iter()
+            .any(|message| message == "task close to done: finishing it before shutdown"),
+        "the runner chose to finish it"
+    );
+    let storage = Storage::connect(&database_url(dir.path()))
+        .await
+        .expect("the database opens");
+    let task = storage
+        .task(TaskId(id))
+        .await
+        .expect("the database answers")
+        .expect("the task exists");
+    assert_eq!(task.status.as_str(), "done", "it finished before the exit");
+    storage.close().await.expect("the database closes");
 }

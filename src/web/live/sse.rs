@@ -20,7 +20,7 @@ use std::{
 use axum::{
     Router,
     extract::{Query, State},
-    http::HeaderMap,
+    http::{HeaderMap, HeaderValue, header},
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -139,9 +139,15 @@ async fn events(
             }
         }
     };
-    Ok(Sse::new(stream)
+    let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response())
+        .into_response();
+    // A stream ends only at shutdown (or when the page goes); its connection is not worth
+    // keeping then, and an idle one left behind would race with the final drain.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Ok(response)
 }
 
 /// Each task that changed after `seen`, rendered once as it is now, in the order of its last
