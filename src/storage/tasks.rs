@@ -317,6 +317,7 @@ impl Storage {
     }
 
     /// Gives a running task back to the queue, with the reason in the stage log.
+    /// Puts a task its run could not finish back in the queue without spending the attempt.
     pub async fn hand_back(&self, run: Run, reason: &str) -> StorageResult<Option<EventId>> {
         self.fenced_transition(run, Transition::HandBack, Detail::Error(reason))
             .await
@@ -431,6 +432,13 @@ async fn transition(
     for (column, value) in columns {
         update = update.col_expr(column, value);
     }
+    // A run that hands its own task back (shutdown, a database gone away) ends cleanly, so the
+    // attempt is not spent: the next claim gets the same number. That is safe as a fence, because
+    // the run that held it writes nothing after this. An orphan recovered after a crash (no
+    // fence) keeps its count: its run may have been what crashed.
+    if to == Transition::HandBack && fence.is_some() {
+        update = update.col_expr(Column::Attempt, Expr::col(Column::Attempt).sub(1));
+    }
     let message = match detail {
         Detail::None => None,
         Detail::Digit(digit) => {
@@ -448,7 +456,9 @@ async fn transition(
         return Ok(None);
     }
     let task = find(db, id).await?;
-    let event = insert_event(db, id, to.stage(), task.attempt, message).await?;
+    // The event belongs to the run that made it, even when the hand-back gave its attempt back.
+    let attempt = fence.unwrap_or(task.attempt);
+    let event = insert_event(db, id, to.stage(), attempt, message).await?;
     Ok(Some((task, event)))
 }
 

@@ -214,6 +214,10 @@ async fn under_load_sigterm_drains_streams_refuses_new_work_hands_tasks_back_and
             .expect("the database answers")
             .expect("the task exists");
         assert_eq!(task.status.as_str(), "queued", "task {id} was handed back");
+        assert_eq!(
+            task.attempt, 0,
+            "task {id} spent no attempt on the shutdown"
+        );
     }
     storage.close().await.expect("the database closes");
 }
