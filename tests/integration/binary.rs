@@ -77,6 +77,48 @@ impl Binary {
         format!("http://{}{path}", self.address)
     }
 
+    /// Submits n through the API and returns the task's id.
+    pub async fn submit(&self, n: u64) -> i64 {
+        let task: Value = reqwest::Client::new()
+            .post(self.url("/api/tasks"))
+            .json(&serde_json::json!({ "n": n }))
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("a task");
+        task["id"].as_i64().expect("the task has an id")
+    }
+
+    /// The task as the API shows it.
+    pub async fn task(&self, id: i64) -> Value {
+        reqwest::Client::new()
+            .get(self.url(&format!("/api/tasks/{id}")))
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("a task")
+    }
+
+    /// Waits (up to 60 s) until the task has `status`.
+    pub async fn wait_for(&self, id: i64, status: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let task = self.task(id).await;
+            if task["status"] == status {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "task {id} never became {status}: {task}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -132,4 +174,18 @@ impl Binary {
 
 pub fn database_url(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("pilane.db").display())
+}
+
+/// A task as the database in `dir` holds it, read directly (the server may be gone).
+pub async fn stored_task(dir: &Path, id: i64) -> pilane::domain::Task {
+    let storage = pilane::storage::Storage::connect(&database_url(dir))
+        .await
+        .expect("the database opens");
+    let task = storage
+        .task(pilane::domain::TaskId(id))
+        .await
+        .expect("the database answers")
+        .expect("the task exists");
+    storage.close().await.expect("the database closes");
+    task
 }

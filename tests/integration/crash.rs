@@ -98,14 +98,7 @@ async fn fifty_kill_9s_at_random_moments_lose_no_acknowledged_task_and_compute_e
     let deadline = Instant::now() + Duration::from_secs(300);
     for (&id, &n) in &ledger {
         let task = loop {
-            let task: Value = client
-                .get(server.url(&format!("/api/tasks/{id}")))
-                .send()
-                .await
-                .expect("the server answers")
-                .json()
-                .await
-                .expect("a task");
+            let task = server.task(id).await;
             assert_eq!(task["n"], n, "task {id} exists with the n it was given");
             match task["status"].as_str() {
                 Some("done") => break task,

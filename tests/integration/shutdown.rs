@@ -7,10 +7,9 @@ use std::{
 };
 
 use futures_util::StreamExt;
-use pilane::{domain::TaskId, storage::Storage};
 use serde_json::{Value, json};
 
-use crate::binary::{Binary, database_url};
+use crate::binary::{Binary, stored_task};
 
 /// Big enough to keep a worker busy for many seconds on one thread.
 const LONG: u64 = 10_000_000;
@@ -45,21 +44,9 @@ async fn under_load_sigterm_drains_streams_refuses_new_work_hands_tasks_back_and
     let client = reqwest::Client::new();
 
     // Tasks running on every worker.
-    let mut running = Vec::new();
-    for n in [LONG, LONG + 1] {
-        let task: Value = client
-            .post(server.url("/api/tasks"))
-            .json(&json!({ "n": n }))
-            .send()
-            .await
-            .expect("the server answers")
-            .json()
-            .await
-            .expect("a task");
-        running.push(task["id"].as_i64().expect("an id"));
-    }
-    for id in &running {
-        wait_for_status(&client, &server, *id, "running").await;
+    let running = [server.submit(LONG).await, server.submit(LONG + 1).await];
+    for id in running {
+        server.wait_for(id, "running").await;
     }
 
     // 200 open live streams, each read to its end in the background.
@@ -204,22 +191,14 @@ async fn under_load_sigterm_drains_streams_refuses_new_work_hands_tasks_back_and
     }
 
     // The running tasks are back in the queue, for the next start.
-    let storage = Storage::connect(&database_url(dir.path()))
-        .await
-        .expect("the database opens");
     for id in running {
-        let task = storage
-            .task(TaskId(id))
-            .await
-            .expect("the database answers")
-            .expect("the task exists");
+        let task = stored_task(dir.path(), id).await;
         assert_eq!(task.status.as_str(), "queued", "task {id} was handed back");
         assert_eq!(
             task.attempt, 0,
             "task {id} spent no attempt on the shutdown"
         );
     }
-    storage.close().await.expect("the database closes");
 }
 
 #[tokio::test]
@@ -236,18 +215,8 @@ async fn a_second_signal_exits_at_once_and_the_next_start_finishes_the_task() {
             "20000000",
         ],
     );
-    let client = reqwest::Client::new();
-    let task: Value = client
-        .post(server.url("/api/tasks"))
-        .json(&json!({ "n": 3_000_000 }))
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a task");
-    let id = task["id"].as_i64().expect("an id");
-    wait_for_status(&client, &server, id, "running").await;
+    let id = server.submit(3_000_000).await;
+    server.wait_for(id, "running").await;
     server.signal("INT");
     // The second signal must land after the first was handled, or the OS merges the two.
     server.wait_for_log("shutting down").await;
@@ -260,29 +229,7 @@ async fn a_second_signal_exits_at_once_and_the_next_start_finishes_the_task() {
     );
 
     let restarted = Binary::start(dir.path(), &["--max-digits", "20000000"]);
-    wait_for_status(&client, &restarted, id, "done").await;
-}
-
-async fn wait_for_status(client: &reqwest::Client, server: &Binary, id: i64, status: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let task: Value = client
-            .get(server.url(&format!("/api/tasks/{id}")))
-            .send()
-            .await
-            .expect("the server answers")
-            .json()
-            .await
-            .expect("a task");
-        if task["status"] == status {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "task {id} never became {status}: {task}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    restarted.wait_for(id, "done").await;
 }
 
 #[tokio::test]
@@ -321,17 +268,8 @@ async fn a_task_close_to_done_at_sigterm_finishes_instead_of_going_back_to_the_q
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let task: Value = client
-        .post(server.url("/api/tasks"))
-        .json(&json!({ "n": 2_000_000 }))
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a task");
-    let id = task["id"].as_i64().expect("an id");
-    wait_for_status(&client, &server, id, "running").await;
+    let id = server.submit(2_000_000).await;
+    server.wait_for(id, "running").await;
 
     server.signal("TERM");
     let status = server.exit_within(Duration::from_secs(40)).await;
@@ -343,14 +281,6 @@ async fn a_task_close_to_done_at_sigterm_finishes_instead_of_going_back_to_the_q
             .any(|message| message == "task close to done: finishing it before shutdown"),
         "the runner chose to finish it"
     );
-    let storage = Storage::connect(&database_url(dir.path()))
-        .await
-        .expect("the database opens");
-    let task = storage
-        .task(TaskId(id))
-        .await
-        .expect("the database answers")
-        .expect("the task exists");
+    let task = stored_task(dir.path(), id).await;
     assert_eq!(task.status.as_str(), "done", "it finished before the exit");
-    storage.close().await.expect("the database closes");
 }
