@@ -5,7 +5,7 @@ use std::{io::Write, path::PathBuf, process::Command};
 use serde_json::{Value, json};
 use sqlx::{Connection, SqliteConnection};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, api_error};
 
 /// A tmpfs of a few megabytes, unmounted when dropped.
 struct SmallDisk {
@@ -88,13 +88,8 @@ async fn a_full_disk_answers_503_with_retry_after_and_service_resumes_once_space
     }
     let refusal = refusal.expect("a full disk refuses new tasks");
     assert!(refusal.headers().contains_key("retry-after"));
-    let error: Value = refusal.json().await.unwrap_or_default();
-    assert!(
-        error["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("storage is full")),
-        "{error}"
-    );
+    let error = api_error(refusal).await;
+    assert!(error.contains("storage is full"), "{error}");
     // What was stored is still served.
     assert_eq!(app.task(first).await["status"], "done");
 

@@ -35,6 +35,22 @@ pub fn fixture_decimals(n: usize) -> &'static str {
     &fixture_pi()[2..2 + n]
 }
 
+/// The `{"error": ...}` message of an API refusal, or "" when it has none.
+pub async fn api_error(response: Response) -> String {
+    let body: Value = response.json().await.unwrap_or_default();
+    body["error"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A response's Content-Type, or "" when it has none.
+pub fn content_type(response: &Response) -> String {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The stage names of a task as the API shows it, oldest first.
 pub fn stage_names(task: &Value) -> Vec<String> {
     task["stages"]

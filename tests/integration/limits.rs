@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sqlx::{Connection, SqliteConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{BUSY, TestApp};
+use crate::helpers::{BUSY, TestApp, api_error};
 
 #[tokio::test]
 async fn a_client_that_never_finishes_its_header_is_disconnected() {
@@ -59,12 +59,8 @@ async fn an_oversized_form_is_refused_with_413_and_a_message_and_writes_nothing(
         .await
         .expect("the server answers");
     assert_eq!(response.status(), 413);
-    let error: Value = response.json().await.unwrap_or_default();
-    assert!(
-        error["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("too large"))
-    );
+    let error = api_error(response).await;
+    assert!(error.contains("too large"), "{error}");
     assert!(app.tasks().await.is_empty(), "no row was written");
 }
 
@@ -108,13 +104,8 @@ async fn a_full_queue_refuses_new_tasks_with_503_but_still_finds_existing_ones()
     let refused = app.post_json("/api/tasks", &json!({ "n": 3_000 })).await;
     assert_eq!(refused.status(), 503);
     assert!(refused.headers().contains_key("retry-after"));
-    let error: Value = refused.json().await.unwrap_or_default();
-    assert!(
-        error["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("queue is full")),
-        "{error}"
-    );
+    let error = api_error(refused).await;
+    assert!(error.contains("queue is full"), "{error}");
     let form = app.post_form("/tasks", "n=3000").await;
     assert_eq!(form.status(), 503);
     assert!(
@@ -168,12 +159,8 @@ async fn a_client_submitting_too_fast_gets_429_while_another_client_is_served() 
         .and_then(|value| value.parse().ok())
         .expect("429 says when to come back");
     assert!((1..=60).contains(&retry_after), "{retry_after}");
-    let error: Value = limited.json().await.unwrap_or_default();
-    assert!(
-        error["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("try again"))
-    );
+    let error = api_error(limited).await;
+    assert!(error.contains("try again"), "{error}");
 
     // The form shares the allowance, and answers in the page.
     let form = eager
@@ -213,11 +200,9 @@ async fn a_database_locked_past_busy_timeout_answers_503_then_recovers_by_itself
     let refused = app.post_json("/api/tasks", &json!({ "n": 200 })).await;
     assert_eq!(refused.status(), 503);
     assert!(refused.headers().contains_key("retry-after"));
-    let error: Value = refused.json().await.unwrap_or_default();
+    let error = api_error(refused).await;
     assert!(
-        error["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("busy") && e.contains("nothing was lost")),
+        error.contains("busy") && error.contains("nothing was lost"),
         "{error}"
     );
     let form = app.post_form("/tasks", "n=200").await;

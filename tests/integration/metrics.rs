@@ -1,6 +1,6 @@
 //! `GET /metrics`: what an operator graphs and alerts on.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, content_type};
 
 #[tokio::test]
 async fn metrics_show_tasks_queue_streams_durations_digits_and_http_traffic_in_prometheus_text() {
@@ -11,12 +11,7 @@ async fn metrics_show_tasks_queue_streams_durations_digits_and_http_traffic_in_p
 
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = content_type(&response);
     assert!(content_type.starts_with("text/plain"), "{content_type}");
     let text = response.text().await.unwrap_or_default();
     let value = |series: &str| {

@@ -1,6 +1,6 @@
 //! Headers every response carries, cross-site posts, and echoed input.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, content_type};
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -105,12 +105,7 @@ async fn user_text_is_never_echoed_as_markup() {
         let url = response.url().to_string();
         let status = response.status();
         assert!(status.is_client_error(), "{url}: {status}");
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type = content_type(&response);
         let body = response.text().await.unwrap_or_default();
         // JSON may quote the input as a string: it is data, never rendered (and nosniff).
         if !content_type.starts_with("application/json") {
