@@ -71,6 +71,17 @@ pub struct ServeArgs {
     /// Seconds a client may take to send a request's headers before the connection is closed.
     #[arg(long, env = "PILANE_HEADER_TIMEOUT", default_value_t = Limits::DEFAULT.header_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub header_timeout: u64,
+    /// Seconds a claimed task stays this instance's without a heartbeat; after that another
+    /// instance may take it back (heartbeats renew it every third of this).
+    #[arg(long, env = "PILANE_LEASE", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub lease: u64,
+    /// Runs of one task that may be lost with their instance (a crash, kill -9, a lost lease)
+    /// before the task fails instead of running again.
+    #[arg(long, env = "PILANE_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
+    /// This instance's name in the task table and the logs [default: host name, pid and a random tag].
+    #[arg(long, env = "PILANE_INSTANCE_ID")]
+    pub instance_id: Option<String>,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -130,6 +141,12 @@ pub struct Config {
     /// connections.
     pub drain_linger: Duration,
     pub limits: Limits,
+    /// How long a claim holds without a heartbeat.
+    pub lease: Duration,
+    /// Lost runs of one task before it fails.
+    pub max_attempts: u32,
+    /// `None`: host name, pid and a random tag.
+    pub instance_id: Option<String>,
 }
 
 /// What one client, or all of them together, may ask of the server.
@@ -179,6 +196,9 @@ impl From<&ServeArgs> for Config {
                 request_timeout: Duration::from_secs(args.request_timeout),
                 header_timeout: Duration::from_secs(args.header_timeout),
             },
+            lease: Duration::from_secs(args.lease),
+            max_attempts: args.max_attempts,
+            instance_id: args.instance_id.clone(),
         }
     }
 }
@@ -200,6 +220,9 @@ impl Config {
                 submit_per_minute: NonZeroU32::MAX,
                 ..Limits::DEFAULT
             },
+            lease: Duration::from_secs(30),
+            max_attempts: 3,
+            instance_id: None,
         }
     }
 }

@@ -5,12 +5,20 @@
 //! ```text
 //! web ──► tasks ──► domain   (pure types, no I/O)
 //!  │        ├────► pi       (the engine: pure computation)
-//!  │        ├────► storage  (SeaORM; the only place that knows SQL)
-//!  │        └────► events   (the change bus)
+//!  │        ├────► cluster ─► storage  (SeaORM; the only place that knows SQL)
+//!  │        │          └───► events   (the change bus)
+//!  │        └────► storage, events
 //!  └──► web::views (maud)    app wires everything: config, telemetry, startup, shutdown
+//! ```
+//!
+//! `cluster` is what lets several instances share one Postgres: leases and their sweeper, and
+//! the relay that announces changes between instances.
+//!
+//! ```text
 //! ```
 
 pub mod app;
+pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod events;

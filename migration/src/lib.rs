@@ -7,6 +7,7 @@ mod m20261122_000001_create_tasks;
 mod m20261122_000002_create_task_events;
 mod m20261122_000003_create_digit_chunks;
 mod m20261122_000004_create_engine_runs;
+mod m20261122_000005_add_task_leases;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_task_events::Migration),
             Box::new(m20261122_000003_create_digit_chunks::Migration),
             Box::new(m20261122_000004_create_engine_runs::Migration),
+            Box::new(m20261122_000005_add_task_leases::Migration),
         ]
     }
 }

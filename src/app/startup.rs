@@ -9,9 +9,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::{
+    cluster::{self, Instance},
     config::Config,
-    events::{Bus, Change},
-    storage::Storage,
+    events::Bus,
+    storage::{FileLock, Lost, Storage, lock_sqlite_file},
     tasks::{Cores, Runner, RunnerConfig, TaskLimits, Tasks},
     web::{AppState, Lifecycle, SubmitLimiter, live::LiveFeed, router, server},
 };
@@ -20,6 +21,8 @@ use crate::{
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// How often shutdown looks whether every live stream has ended.
 const STREAMS_POLL: Duration = Duration::from_millis(10);
+/// At shutdown, how long the last announcements to other instances may take.
+const ANNOUNCE_DRAIN: Duration = Duration::from_secs(1);
 
 /// A built application: database ready, runner started, socket bound, not serving yet.
 pub struct App {
@@ -31,6 +34,11 @@ pub struct App {
     grace: Duration,
     drain_linger: Duration,
     header_timeout: Duration,
+    /// Stops the heartbeat and the announcements once the runner has handed its tasks back.
+    cluster_stop: CancellationToken,
+    announcer: Option<JoinHandle<()>>,
+    /// On SQLite, this process's claim on the file, held until it exits.
+    file_lock: Option<FileLock>,
 }
 
 impl App {
@@ -46,6 +54,9 @@ impl App {
             "connected to the database"
         );
 
+        // Before anything writes: a second process on the same SQLite file stops here.
+        let file_lock = lock_sqlite_file(&config.database_url)?;
+
         let step = Instant::now();
         storage
             .migrate()
@@ -54,30 +65,79 @@ impl App {
         info!(elapsed_ms = ms(step), "migrations applied");
 
         // Bound before recovery: a second process started by mistake on the same port stops
-        // here, before it could hand back the first one's running tasks.
+        // here, before it could take back anything.
         let step = Instant::now();
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("could not listen on {}", config.bind))?;
         info!(address = %listener.local_addr()?, elapsed_ms = ms(step), "listening");
 
-        let bus = Bus::default();
+        let instance = Instance::new(
+            config.instance_id.clone(),
+            config.lease,
+            config.max_attempts,
+        );
+        let shared = storage.is_shared();
+        let (bus, outgoing) = if shared {
+            let (bus, outgoing) = Bus::relayed();
+            (bus, Some(outgoing))
+        } else {
+            (Bus::default(), None)
+        };
+        let shutdown = CancellationToken::new();
+        let cluster_stop = CancellationToken::new();
+        let announcer = outgoing.map(|outgoing| {
+            tokio::spawn(cluster::relay::announce(
+                storage.clone(),
+                instance.id().to_owned(),
+                outgoing,
+                cluster_stop.clone(),
+            ))
+        });
+
+        // Alone on a SQLite file, whatever is running was left by a process that is gone; on a
+        // shared database, only what no live instance renewed.
         let step = Instant::now();
-        let recovered = storage
-            .recover_orphans("The server stopped while computing it; it runs again.")
+        let lost = if shared {
+            Lost::LeaseExpired
+        } else {
+            Lost::All
+        };
+        let recovered = cluster::leases::take_back(&storage, &bus, &instance, lost)
             .await
-            .context("could not recover tasks left running")?;
-        for (task_id, event) in &recovered {
-            info!(task_id = %task_id, "task left running by a stopped process is queued again");
-            bus.publish(Change::stage(*task_id, *event));
+            .context("could not take back tasks left running")?;
+        info!(
+            recovered,
+            elapsed_ms = ms(step),
+            "took back tasks left running by a stopped process"
+        );
+        tokio::spawn(cluster::leases::heartbeat(
+            storage.clone(),
+            instance.clone(),
+            cluster_stop.clone(),
+        ));
+        if shared {
+            tokio::spawn(cluster::leases::sweep(
+                storage.clone(),
+                bus.clone(),
+                instance.clone(),
+                shutdown.clone(),
+            ));
+            tokio::spawn(cluster::relay::listen(
+                storage.clone(),
+                bus.clone(),
+                instance.id().to_owned(),
+                shutdown.clone(),
+            ));
         }
         info!(
-            recovered = recovered.len(),
-            elapsed_ms = ms(step),
-            "recovered tasks left running by a stopped process"
+            instance = instance.id(),
+            lease_s = instance.lease().as_secs(),
+            max_attempts = instance.max_attempts(),
+            shared,
+            "instance"
         );
 
-        let shutdown = CancellationToken::new();
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let tasks = Tasks::new(
             storage.clone(),
@@ -87,6 +147,7 @@ impl App {
                 max_queue: config.limits.max_queue,
             },
             Cores::new(cores, config.threads_per_task),
+            instance,
         );
         let runner = Runner::new(
             tasks.clone(),
@@ -134,6 +195,9 @@ impl App {
             grace: config.shutdown_grace,
             drain_linger: config.drain_linger,
             header_timeout: config.limits.header_timeout,
+            cluster_stop,
+            announcer,
+            file_lock,
         })
     }
 
@@ -175,6 +239,9 @@ impl App {
             grace,
             drain_linger,
             header_timeout,
+            cluster_stop,
+            announcer,
+            file_lock,
         } = self;
         let lifecycle = state.lifecycle.clone();
         let stop_accepting = CancellationToken::new();
@@ -197,6 +264,15 @@ impl App {
         match tokio::time::timeout_at(halfway, runner).await {
             Ok(joined) => joined.context("the runner panicked")?,
             Err(_) => warn!("running tasks did not stop in time; the next start requeues them"),
+        }
+        // The hand-backs are announced before the others stop hearing from this instance.
+        cluster_stop.cancel();
+        if let Some(announcer) = announcer
+            && tokio::time::timeout(ANNOUNCE_DRAIN, announcer)
+                .await
+                .is_err()
+        {
+            warn!("could not announce the last changes to the other instances in time");
         }
         let streams_closed = tokio::time::timeout_at(halfway, async {
             while lifecycle.sse_streams() > 0 {
@@ -222,6 +298,7 @@ impl App {
             .close()
             .await
             .context("could not close the database")?;
+        drop(file_lock);
         info!("database closed; bye");
         Ok(())
     }

@@ -1,4 +1,4 @@
-use std::{str::FromStr, time::Duration};
+use std::{fs::File, path::PathBuf, str::FromStr, time::Duration};
 
 use sea_orm::DatabaseConnection;
 use sqlx::{
@@ -53,4 +53,42 @@ async fn open_postgres(url: &str) -> StorageResult<DatabaseConnection> {
         .connect(url)
         .await?;
     Ok(DatabaseConnection::from(pool))
+}
+
+/// Held for as long as this process serves from a SQLite file; while it is, another process
+/// asking for the same file is refused. The operating system drops the lock with the process,
+/// however it ends (kill -9 included), so a stale lock cannot outlive it.
+#[derive(Debug)]
+pub struct FileLock {
+    _file: File,
+}
+
+/// Locks the SQLite file `url` names for this process alone. `None` for Postgres and for
+/// in-memory databases, which other processes cannot open anyway.
+///
+/// The lock is `flock` on the database file itself, which SQLite's own `fcntl` locks ignore, so
+/// it never gets in the way of SQLite and leaves no extra file behind.
+pub fn lock_sqlite_file(url: &str) -> StorageResult<Option<FileLock>> {
+    if !url.starts_with("sqlite:") {
+        return Ok(None);
+    }
+    let options =
+        SqliteConnectOptions::from_str(url).map_err(|e| StorageError::InvalidUrl(e.to_string()))?;
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || path == std::path::Path::new(":memory:") {
+        return Ok(None);
+    }
+    let path: PathBuf = path.to_path_buf();
+    let file = File::open(&path).map_err(|err| StorageError::Lock {
+        path: path.clone(),
+        reason: err.to_string(),
+    })?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(FileLock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StorageError::InUse { path }),
+        Err(std::fs::TryLockError::Error(err)) => Err(StorageError::Lock {
+            path,
+            reason: err.to_string(),
+        }),
+    }
 }

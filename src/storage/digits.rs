@@ -75,6 +75,8 @@ pub(super) async fn extend(
     decimals: &[u8],
     verified_upto: u64,
 ) -> StorageResult<()> {
+    // Instances completing at once would both append the same chunks: one at a time.
+    super::advisory_lock(db, super::DIGIT_STORE_LOCK).await?;
     let stored = stored_len(db).await?;
     let new_len = decimals.len() as u64;
     if stored > verified_upto {

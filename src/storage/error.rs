@@ -5,6 +5,19 @@ use crate::domain::UnknownValue;
 pub enum StorageError {
     #[error("the database URL is not valid: {0}")]
     InvalidUrl(String),
+    /// Another process serves from this SQLite file. SQLite takes one instance; several need
+    /// Postgres.
+    #[error(
+        "another Pilane process is already serving from {}; a SQLite file takes one instance \
+         (to run several, give them one Postgres database: DATABASE_URL=postgres://...)",
+        path.display()
+    )]
+    InUse { path: std::path::PathBuf },
+    #[error("could not lock the database file {}: {reason}", path.display())]
+    Lock {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("database connection error: {0}")]

@@ -12,18 +12,24 @@ mod digits;
 mod engine_runs;
 mod entities;
 mod error;
+mod notify;
 mod stage_log;
 mod tasks;
 
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    TransactionTrait,
+};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub use connect::{FileLock, lock_sqlite_file};
 pub use digits::CHUNK_DIGITS;
 pub use engine_runs::EngineRun;
 pub use error::{StorageError, StorageResult, Unavailable};
-pub use tasks::{Counts, ListQuery, QueueFull, Run, Submission, SubmitOutcome};
+pub use notify::ChangeListener;
+pub use tasks::{Counts, ListQuery, Lost, QueueFull, Run, Submission, SubmitOutcome};
 
 /// A cheap handle to the database; clone it freely.
 #[derive(Clone)]
@@ -51,10 +57,18 @@ impl Storage {
         Ok(Self { db, write_lock })
     }
 
-    /// Applies every migration not applied yet.
+    /// Applies every migration not applied yet. On Postgres, instances starting at once take
+    /// turns: the first applies them, the others then find nothing left to do.
     pub async fn migrate(&self) -> StorageResult<()> {
         use migration::MigratorTrait;
-        migration::Migrator::up(&self.db, None).await?;
+        if self.is_shared() {
+            let txn = self.db.begin().await?;
+            advisory_lock(&txn, MIGRATIONS_LOCK).await?;
+            migration::Migrator::up(&txn, None).await?;
+            txn.commit().await?;
+        } else {
+            migration::Migrator::up(&self.db, None).await?;
+        }
         Ok(())
     }
 
@@ -91,6 +105,24 @@ impl Storage {
             None => None,
         }
     }
+}
+
+/// Keys of the Postgres advisory locks Pilane takes ("pilane" in ASCII, then a tag).
+const MIGRATIONS_LOCK: i64 = 0x7069_6c61_6e65_006d;
+const DIGIT_STORE_LOCK: i64 = 0x7069_6c61_6e65_0064;
+
+/// Waits for the Postgres advisory lock `key`, held until the transaction ends; a no-op on SQLite,
+/// where [`Storage::begin_write`] already serialises writers.
+async fn advisory_lock(db: &impl ConnectionTrait, key: i64) -> StorageResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [key.into()],
+        );
+        db.execute_raw(statement).await?;
+    }
+    Ok(())
 }
 
 impl WriteTxn {

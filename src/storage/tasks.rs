@@ -1,7 +1,9 @@
 //! The task table: submitting, claiming, and every status change, each applied as a conditional
 //! update so that a transition the domain forbids, or one that lost a race, changes nothing.
 
-use chrono::Utc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -67,11 +69,35 @@ pub struct Counts {
     pub running: u64,
 }
 
+/// Which running tasks [`Storage::take_back_lost`] takes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
+    /// Every running task: no other process can be running it.
+    All,
+    /// Those whose lease ran out (or that never had one).
+    LeaseExpired,
+}
+
 /// What a transition writes besides the status.
 enum Detail<'a> {
     None,
+    /// For a claim: the instance that runs it, and until when its lease holds.
+    Owner(&'a str, DateTime<Utc>),
     Error(&'a str),
     Digit(u8),
+}
+
+/// Whose say-so a transition needs.
+#[derive(Debug, Clone, Copy)]
+enum Guard {
+    /// A person's or the queue's: any row in a state the transition leaves.
+    Anyone,
+    /// The run holding this attempt: a run that lost the task changes nothing.
+    Run(i32),
+    /// Taking back a run lost with its instance; with a time, only if its lease ended before it.
+    Lost {
+        expired_before: Option<DateTime<Utc>>,
+    },
 }
 
 impl Storage {
@@ -131,7 +157,15 @@ impl Storage {
             }
             TryInsertResult::Conflicted | TryInsertResult::Empty => {
                 let existing = find_by_n(&*txn, n).await?;
-                match transition(&*txn, existing.id, Transition::Retry, None, Detail::None).await? {
+                let retried = transition(
+                    &*txn,
+                    existing.id,
+                    Transition::Retry,
+                    Guard::Anyone,
+                    Detail::None,
+                )
+                .await?;
+                match retried {
                     Some((task, event)) => Submission {
                         task,
                         outcome: SubmitOutcome::Retried,
@@ -216,8 +250,13 @@ impl Storage {
         })
     }
 
-    /// Claims the oldest queued task for a new run, or returns `None` when the queue is empty.
-    pub async fn claim_next(&self) -> StorageResult<Option<(Run, Task, EventId)>> {
+    /// Claims the oldest queued task for a new run by `owner`, whose claim holds for `lease`
+    /// unless renewed ([`Storage::renew_leases`]). `None` when the queue is empty.
+    pub async fn claim_next(
+        &self,
+        owner: &str,
+        lease: Duration,
+    ) -> StorageResult<Option<(Run, Task, EventId)>> {
         let txn = self.begin_write().await?;
         let mut oldest = task::Entity::find()
             .select_only()
@@ -232,7 +271,14 @@ impl Storage {
         let Some(id) = oldest.into_tuple::<i64>().one(&*txn).await? else {
             return Ok(None);
         };
-        let claimed = transition(&*txn, TaskId(id), Transition::Claim, None, Detail::None).await?;
+        let claimed = transition(
+            &*txn,
+            TaskId(id),
+            Transition::Claim,
+            Guard::Anyone,
+            Detail::Owner(owner, lease_end(lease)),
+        )
+        .await?;
         txn.commit().await?;
         Ok(claimed.map(|(task, event)| {
             (
@@ -244,6 +290,67 @@ impl Storage {
                 event,
             )
         }))
+    }
+
+    /// Extends the lease of every task `owner` is running, to `lease` from now: the heartbeat of
+    /// a live instance. Returns how many it holds.
+    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StorageResult<u64> {
+        let _guard = self.lock_writes().await;
+        let renewed = task::Entity::update_many()
+            .col_expr(Column::LeaseUntil, Expr::value(lease_end(lease)))
+            .filter(Column::Status.eq(Status::Running.as_str()))
+            .filter(Column::Owner.eq(owner))
+            .exec(&self.db)
+            .await?;
+        Ok(renewed.rows_affected)
+    }
+
+    /// Takes back the running tasks whose instance is gone: with [`Lost::All`], every running
+    /// task (only at startup, and only where one process owns the database); with
+    /// [`Lost::LeaseExpired`], those whose lease has run out. Each goes back to the queue with
+    /// its attempt spent (its run may still be alive and must stay fenced off), unless this is
+    /// its `max_lost_runs`-th lost run: then it fails with `give_up`, since it may be what
+    /// stops its instances.
+    pub async fn take_back_lost(
+        &self,
+        lost: Lost,
+        max_lost_runs: u32,
+        requeue: &str,
+        give_up: &str,
+    ) -> StorageResult<Vec<(Task, EventId)>> {
+        let now = Utc::now();
+        let txn = self.begin_write().await?;
+        let mut running = task::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .column(Column::LostRuns)
+            .filter(Column::Status.eq(Status::Running.as_str()));
+        let expired_before = match lost {
+            Lost::All => None,
+            Lost::LeaseExpired => {
+                running =
+                    running.filter(Column::LeaseUntil.is_null().or(Column::LeaseUntil.lt(now)));
+                Some(now)
+            }
+        };
+        let running: Vec<(i64, i32)> = running.into_tuple().all(&*txn).await?;
+        let mut taken = Vec::with_capacity(running.len());
+        for (id, lost_runs) in running {
+            let last_chance = u32::try_from(lost_runs).unwrap_or(0) + 1 >= max_lost_runs;
+            let (to, message) = if last_chance {
+                (Transition::Fail, give_up)
+            } else {
+                (Transition::HandBack, requeue)
+            };
+            let guard = Guard::Lost { expired_before };
+            if let Some(applied) =
+                transition(&*txn, TaskId(id), to, guard, Detail::Error(message)).await?
+            {
+                taken.push(applied);
+            }
+        }
+        txn.commit().await?;
+        Ok(taken)
     }
 
     /// Logs a stage that does not change the status (`taken`, `calculated`). `None` when the run
@@ -299,7 +406,7 @@ impl Storage {
             &*txn,
             run.task_id,
             Transition::Complete,
-            Some(run.attempt),
+            Guard::Run(run.attempt),
             Detail::Digit(digit),
         )
         .await?;
@@ -333,35 +440,6 @@ impl Storage {
         self.unfenced_transition(id, Transition::Retry).await
     }
 
-    /// Hands back every task left `running` by a process that is gone. Call only at startup,
-    /// before this process runs anything, and only where one process owns the database.
-    pub async fn recover_orphans(&self, reason: &str) -> StorageResult<Vec<(TaskId, EventId)>> {
-        let txn = self.begin_write().await?;
-        let running: Vec<i64> = task::Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .filter(Column::Status.eq(Status::Running.as_str()))
-            .into_tuple()
-            .all(&*txn)
-            .await?;
-        let mut recovered = Vec::with_capacity(running.len());
-        for id in running {
-            let handed_back = transition(
-                &*txn,
-                TaskId(id),
-                Transition::HandBack,
-                None,
-                Detail::Error(reason),
-            )
-            .await?;
-            if let Some((task, event)) = handed_back {
-                recovered.push((task.id, event));
-            }
-        }
-        txn.commit().await?;
-        Ok(recovered)
-    }
-
     async fn fenced_transition(
         &self,
         run: Run,
@@ -369,7 +447,7 @@ impl Storage {
         detail: Detail<'_>,
     ) -> StorageResult<Option<EventId>> {
         let txn = self.begin_write().await?;
-        let applied = transition(&*txn, run.task_id, to, Some(run.attempt), detail).await?;
+        let applied = transition(&*txn, run.task_id, to, Guard::Run(run.attempt), detail).await?;
         txn.commit().await?;
         Ok(applied.map(|(_, event)| event))
     }
@@ -380,30 +458,38 @@ impl Storage {
         to: Transition,
     ) -> StorageResult<Option<(Task, EventId)>> {
         let txn = self.begin_write().await?;
-        let applied = transition(&*txn, id, to, None, Detail::None).await?;
+        let applied = transition(&*txn, id, to, Guard::Anyone, Detail::None).await?;
         txn.commit().await?;
         Ok(applied)
     }
 }
 
-/// Applies `to` where the row is in one of the states it may leave (and, with `fence`, still
-/// under that attempt), logs its stage, and returns the task as it is now.
+/// Applies `to` where the row is in one of the states it may leave and `guard` allows it, logs
+/// its stage, and returns the task as it is now.
 async fn transition(
     db: &impl ConnectionTrait,
     id: TaskId,
     to: Transition,
-    fence: Option<i32>,
+    guard: Guard,
     detail: Detail<'_>,
 ) -> StorageResult<Option<(Task, EventId)>> {
     let now = Utc::now();
     let null = || Expr::value(Option::<String>::None);
+    let no_time = || Expr::value(Option::<DateTime<Utc>>::None);
     let mut update = task::Entity::update_many()
         .col_expr(Column::Status, Expr::value(to.to().as_str()))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Id.eq(id.0))
         .filter(Column::Status.is_in(to.from().iter().map(|status| status.as_str())));
-    if let Some(attempt) = fence {
-        update = update.filter(Column::Attempt.eq(attempt));
+    match guard {
+        Guard::Anyone => {}
+        Guard::Run(attempt) => update = update.filter(Column::Attempt.eq(attempt)),
+        Guard::Lost { expired_before } => {
+            if let Some(now) = expired_before {
+                update = update.filter(Column::LeaseUntil.is_null().or(Column::LeaseUntil.lt(now)));
+            }
+            update = update.col_expr(Column::LostRuns, Expr::col(Column::LostRuns).add(1));
+        }
     }
     let columns: Vec<(Column, SimpleExpr)> = match to {
         Transition::Claim => vec![
@@ -425,22 +511,38 @@ async fn transition(
             (Column::Progress, Expr::value(0.0)),
             (Column::Phase, null()),
             (Column::Error, null()),
-            (Column::StartedAt, null()),
-            (Column::FinishedAt, null()),
+            (Column::StartedAt, no_time()),
+            (Column::FinishedAt, no_time()),
         ],
     };
     for (column, value) in columns {
         update = update.col_expr(column, value);
     }
+    if to != Transition::Claim {
+        // Only a running task has an owner.
+        update = update
+            .col_expr(Column::Owner, null())
+            .col_expr(Column::LeaseUntil, no_time());
+    }
+    if to == Transition::Retry {
+        // Asking again means trying again: the count of lost runs starts over.
+        update = update.col_expr(Column::LostRuns, Expr::value(0));
+    }
     // A run that hands its own task back (shutdown, a database gone away) ends cleanly, so the
     // attempt is not spent: the next claim gets the same number. That is safe as a fence, because
-    // the run that held it writes nothing after this. An orphan recovered after a crash (no
-    // fence) keeps its count: its run may have been what crashed.
-    if to == Transition::HandBack && fence.is_some() {
+    // the run that held it writes nothing after this. A run taken back as lost keeps its count:
+    // it may still be alive, and its writes must keep missing.
+    if let (Transition::HandBack, Guard::Run(_)) = (to, guard) {
         update = update.col_expr(Column::Attempt, Expr::col(Column::Attempt).sub(1));
     }
     let message = match detail {
         Detail::None => None,
+        Detail::Owner(owner, lease_until) => {
+            update = update
+                .col_expr(Column::Owner, Expr::value(owner))
+                .col_expr(Column::LeaseUntil, Expr::value(lease_until));
+            None
+        }
         Detail::Digit(digit) => {
             update = update.col_expr(Column::Digit, Expr::value(i16::from(digit)));
             None
@@ -457,9 +559,21 @@ async fn transition(
     }
     let task = find(db, id).await?;
     // The event belongs to the run that made it, even when the hand-back gave its attempt back.
-    let attempt = fence.unwrap_or(task.attempt);
+    let attempt = match guard {
+        Guard::Run(attempt) => attempt,
+        Guard::Anyone | Guard::Lost { .. } => task.attempt,
+    };
     let event = insert_event(db, id, to.stage(), attempt, message).await?;
     Ok(Some((task, event)))
+}
+
+/// When a lease taken or renewed now ends.
+fn lease_end(lease: Duration) -> DateTime<Utc> {
+    let now = Utc::now();
+    chrono::TimeDelta::from_std(lease)
+        .ok()
+        .and_then(|lease| now.checked_add_signed(lease))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// Restricts an update to the rows a run still owns.

@@ -20,12 +20,13 @@ pub use error::{TaskError, TaskResult};
 pub use estimate::CALIBRATION_DIGITS;
 // What callers of the service see of the layers below it, so `web` depends on `tasks` alone.
 pub use crate::{
-    events::{Change, ChangeKind},
+    events::{Change, ChangeKind, Message},
     storage::{CHUNK_DIGITS, Counts, ListQuery, Submission, SubmitOutcome, Unavailable},
 };
 pub use runner::{Runner, RunnerConfig};
 
 use crate::{
+    cluster::Instance,
     domain::{DigitCount, EventId, StageEvent, Status, Task, TaskId},
     events::Bus,
     storage::Storage,
@@ -44,6 +45,8 @@ pub struct Tasks {
     limits: TaskLimits,
     cores: Cores,
     estimator: Estimator,
+    /// This process, as the owner of the tasks it claims.
+    instance: Instance,
 }
 
 /// What the service accepts.
@@ -56,7 +59,13 @@ pub struct TaskLimits {
 }
 
 impl Tasks {
-    pub fn new(storage: Storage, bus: Bus, limits: TaskLimits, cores: Cores) -> Self {
+    pub fn new(
+        storage: Storage,
+        bus: Bus,
+        limits: TaskLimits,
+        cores: Cores,
+        instance: Instance,
+    ) -> Self {
         Self {
             storage,
             bus,
@@ -65,6 +74,7 @@ impl Tasks {
             limits,
             cores,
             estimator: Estimator::default(),
+            instance,
         }
     }
 

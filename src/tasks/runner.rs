@@ -11,7 +11,8 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{error, info};
 
 use super::{Tasks, compute::Job, jobs::StopReason};
-use crate::events::Change;
+use crate::events::{Change, ChangeKind, Message};
+use tokio::sync::broadcast::error::RecvError;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RunnerConfig {
@@ -45,6 +46,7 @@ impl Runner {
     /// Claims and runs tasks until `shutdown`; then stops every running computation, lets each
     /// hand its task back to the queue, and returns once all of them have.
     pub async fn run(self, shutdown: CancellationToken) {
+        let waker = tokio::spawn(wake_on_new_work(self.tasks.clone(), shutdown.clone()));
         loop {
             let permit = tokio::select! {
                 biased;
@@ -56,7 +58,12 @@ impl Runner {
             };
             // Not raced against shutdown: dropping a claim mid-commit could leave a task running
             // with no job. The claim is one short transaction.
-            let claimed = self.tasks.storage.claim_next().await;
+            let instance = &self.tasks.instance;
+            let claimed = self
+                .tasks
+                .storage
+                .claim_next(instance.id(), instance.lease())
+                .await;
             match claimed {
                 Ok(Some((run, task, event))) => {
                     info!(task_id = %task.id, n = task.n.get(), attempt = run.attempt, "task scheduled");
@@ -105,7 +112,25 @@ impl Runner {
         }
         self.jobs.close();
         self.jobs.wait().await;
+        waker.abort();
         info!("runner stopped");
+    }
+}
+
+/// Pokes the runner whenever a task may have become claimable: registered, queued again, or
+/// finished (a slot freed) on this instance or, announced through the bus, on another one.
+async fn wake_on_new_work(tasks: Tasks, shutdown: CancellationToken) {
+    let mut changes = tasks.bus.subscribe();
+    loop {
+        let message = tokio::select! {
+            () = shutdown.cancelled() => break,
+            message = changes.recv() => message,
+        };
+        match message {
+            Ok(Message::Change(change)) if change.kind == ChangeKind::Progress => {}
+            Ok(_) | Err(RecvError::Lagged(_)) => tasks.wake.notify_one(),
+            Err(RecvError::Closed) => break,
+        }
     }
 }
 

@@ -58,6 +58,8 @@ struct StageJson {
     id: i64,
     stage: &'static str,
     at: DateTime<Utc>,
+    /// The run it belongs to: `scheduled` starts one, and each later stage names it.
+    attempt: i32,
     message: Option<String>,
 }
 
@@ -82,6 +84,7 @@ impl TaskJson {
                     id: event.id.0,
                     stage: event.stage.as_str(),
                     at: event.at,
+                    attempt: event.attempt,
                     message: event.message.clone(),
                 })
                 .collect(),

@@ -1,10 +1,9 @@
 //! The real `pilane` binary as a child process, for the tests where signals and crashes matter:
-//! its own SQLite file, an OS-chosen loopback port read from its JSON logs, its logs kept for
+//! a database given by URL, an OS-chosen loopback port read from its JSON logs, its logs kept for
 //! assertions, and stopped by pid (kill -9 on drop if the test did not stop it).
 
 use std::{
     io::{BufRead, BufReader},
-    path::Path,
     process::{Child, Command, ExitStatus, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -29,13 +28,18 @@ impl Drop for Binary {
 }
 
 impl Binary {
-    /// Starts `pilane serve` on the SQLite file `pilane.db` in `dir`, with `args` added, and
-    /// returns once it listens.
-    pub fn start(dir: &Path, args: &[&str]) -> Self {
+    /// Starts `pilane serve` on `database_url`, with `args` added, and returns once it listens.
+    pub fn start(database_url: &str, args: &[&str]) -> Self {
+        Self::try_start(database_url, args)
+            .unwrap_or_else(|logs| panic!("the binary ended before it listened: {logs:?}"))
+    }
+
+    /// As [`Binary::start`], or the log lines it wrote before it exited without listening.
+    pub fn try_start(database_url: &str, args: &[&str]) -> Result<Self, Vec<Value>> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pilane"))
             .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
             .args(args)
-            .env("DATABASE_URL", database_url(dir))
+            .env("DATABASE_URL", database_url)
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -46,10 +50,10 @@ impl Binary {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let address = loop {
             let Some(Ok(line)) = lines.next() else {
-                let status = child.wait().ok();
-                panic!("the binary ended before it listened: {status:?}");
+                let _ = child.wait();
+                return Err(logs.lock().expect("the log is readable").clone());
             };
-            let log: Value = serde_json::from_str(&line).unwrap_or_default();
+            let log: Value = serde_json::from_str(&line).unwrap_or(Value::String(line));
             let listening = (log["fields"]["message"] == "listening")
                 .then(|| log["fields"]["address"].as_str().map(str::to_owned))
                 .flatten();
@@ -66,11 +70,11 @@ impl Binary {
                 kept.lock().expect("the log is writable").push(log);
             }
         });
-        Self {
+        Ok(Self {
             child,
             address,
             logs,
-        }
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -172,13 +176,9 @@ impl Binary {
     }
 }
 
-pub fn database_url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("pilane.db").display())
-}
-
-/// A task as the database in `dir` holds it, read directly (the server may be gone).
-pub async fn stored_task(dir: &Path, id: i64) -> pilane::domain::Task {
-    let storage = pilane::storage::Storage::connect(&database_url(dir))
+/// A task as the database holds it, read directly (the server may be gone).
+pub async fn stored_task(database_url: &str, id: i64) -> pilane::domain::Task {
+    let storage = pilane::storage::Storage::connect(database_url)
         .await
         .expect("the database opens");
     let task = storage

@@ -1,6 +1,10 @@
-//! A real server per test: its own SQLite file in a temp dir, an OS-chosen port, and a client.
-//! In process (`TestApp::spawn*`), or the real binary (`TestApp::binary`) for the reliability
-//! and abuse tests, stopped by its pid.
+//! A real server per test: its own database, an OS-chosen port, and a client. In process
+//! (`TestApp::spawn*`), or the real binary (`TestApp::binary`) for the reliability and abuse
+//! tests, stopped by its pid.
+//!
+//! The database is a SQLite file in a temp dir, or, with `PILANE_TEST_DATABASE=postgres`, a
+//! database of its own on a Postgres server the harness starts (`pg_server`): the same tests run
+//! on both.
 
 use std::time::Duration;
 
@@ -28,6 +32,26 @@ pub fn fixture_pi() -> &'static str {
             .trim_end()
             .to_owned()
     })
+}
+
+/// Whether the tests run on Postgres (`PILANE_TEST_DATABASE=postgres`) rather than SQLite.
+pub fn on_postgres() -> bool {
+    std::env::var("PILANE_TEST_DATABASE").is_ok_and(|value| value == "postgres")
+}
+
+/// A new, empty database for one test: a SQLite file in `dir`, or a database of its own on the
+/// shared Postgres server.
+pub async fn test_database(dir: &std::path::Path) -> String {
+    if on_postgres() {
+        crate::pg_server::PgServer::shared().create_database().await
+    } else {
+        sqlite_url(dir)
+    }
+}
+
+/// The SQLite file `pilane.db` in `dir`.
+pub fn sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}", dir.join("pilane.db").display())
 }
 
 /// The first `n` decimals from the fixture.
@@ -113,14 +137,15 @@ impl TestApp {
                 args.extend([*flag, *value]);
             }
         }
-        let process = Binary::start(dir.path(), &args);
+        let database_url = test_database(dir.path()).await;
+        let process = Binary::start(&database_url, &args);
         Self {
             address: format!("http://{}", process.address),
             client: reqwest::Client::builder()
                 .redirect(Policy::none())
                 .build()
                 .expect("a client"),
-            database_url: crate::binary::database_url(dir.path()),
+            database_url,
             shutdown: CancellationToken::new(),
             server: None,
             process: Some(process),
@@ -134,7 +159,7 @@ impl TestApp {
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let database_url = format!("sqlite://{}", dir.path().join("pilane.db").display());
+        let database_url = test_database(dir.path()).await;
         Self::spawn_on(dir, database_url, configure).await
     }
 
@@ -299,19 +324,24 @@ impl TestApp {
 
     /// Opens the SSE stream at `path`, with `Last-Event-ID` if given.
     pub async fn events(&self, path: &str, last_event_id: Option<&str>) -> Sse {
-        let mut request = self.client.get(self.url(path));
-        if let Some(id) = last_event_id {
-            request = request.header("Last-Event-ID", id);
-        }
-        let response = request.send().await.expect("the server answers");
-        assert_eq!(response.status(), 200, "the event stream opens");
-        Sse(Box::pin(
-            response
-                .bytes_stream()
-                .eventsource()
-                .filter_map(|event| async move { event.ok() }),
-        ))
+        open_events(&self.client, &self.url(path), last_event_id).await
     }
+}
+
+/// Opens the SSE stream at `url`, with `Last-Event-ID` if given.
+pub async fn open_events(client: &reqwest::Client, url: &str, last_event_id: Option<&str>) -> Sse {
+    let mut request = client.get(url);
+    if let Some(id) = last_event_id {
+        request = request.header("Last-Event-ID", id);
+    }
+    let response = request.send().await.expect("the server answers");
+    assert_eq!(response.status(), 200, "the event stream opens");
+    Sse(Box::pin(
+        response
+            .bytes_stream()
+            .eventsource()
+            .filter_map(|event| async move { event.ok() }),
+    ))
 }
 
 /// An open SSE stream, read event by event.

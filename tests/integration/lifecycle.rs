@@ -6,14 +6,14 @@ use pilane::{domain::DigitCount, storage::Storage};
 
 use crate::{
     binary::Binary,
-    helpers::{TestApp, stage_names},
+    helpers::{TestApp, stage_names, test_database},
 };
 
 #[tokio::test]
 async fn a_task_left_running_by_a_dead_process_completes_after_a_start() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let url = format!("sqlite://{}", dir.path().join("pilane.db").display());
-    // What a killed process leaves behind: a task claimed and never finished.
+    let url = test_database(dir.path()).await;
+    // What a killed process leaves behind: a task claimed and never finished, its lease run out.
     let storage = Storage::connect(&url).await.expect("the database opens");
     storage.migrate().await.expect("migrations apply");
     let n = DigitCount::new(1500, 1_000_000).expect("a valid count");
@@ -22,7 +22,10 @@ async fn a_task_left_running_by_a_dead_process_completes_after_a_start() {
         .await
         .expect("the database takes the task")
         .expect("an empty queue has room");
-    let claimed = storage.claim_next().await.expect("the claim works");
+    let claimed = storage
+        .claim_next("a-dead-process", Duration::ZERO)
+        .await
+        .expect("the claim works");
     assert!(claimed.is_some_and(|(_, task, _)| task.id == submitted.task.id));
     storage.close().await.expect("the database closes");
 
@@ -57,7 +60,8 @@ async fn readiness_turns_503_once_shutdown_begins() {
 #[tokio::test]
 async fn the_real_binary_exits_0_within_the_grace_period_on_sigterm_with_an_open_stream() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let mut server = Binary::start(dir.path(), &["--shutdown-grace", "10"]);
+    let url = test_database(dir.path()).await;
+    let mut server = Binary::start(&url, &["--shutdown-grace", "10"]);
     let client = reqwest::Client::new();
     let response = client
         .get(server.url("/events"))

@@ -1,4 +1,5 @@
-//! Pilane's integration tests: one binary, a real server and a real SQLite file per test.
+//! Pilane's integration tests: one binary, a real server and a database of its own per test
+//! (SQLite by default; Postgres with `PILANE_TEST_DATABASE=postgres`, see `helpers`).
 
 mod api;
 mod binary;
@@ -11,10 +12,13 @@ mod form;
 mod fuzz_corpus;
 mod helpers;
 mod input;
+mod leases;
 mod lifecycle;
 mod limits;
 mod live;
 mod metrics;
 mod pages;
+mod pg_server;
+mod scale_out;
 mod security;
 mod shutdown;

@@ -9,7 +9,10 @@ use std::{
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use crate::binary::{Binary, stored_task};
+use crate::{
+    binary::{Binary, stored_task},
+    helpers::test_database,
+};
 
 /// Big enough to keep a worker busy for many seconds on one thread.
 const LONG: u64 = 10_000_000;
@@ -28,8 +31,9 @@ enum Answer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn under_load_sigterm_drains_streams_refuses_new_work_hands_tasks_back_and_exits_0() {
     let dir = tempfile::tempdir().expect("a temp dir");
+    let url = test_database(dir.path()).await;
     let mut server = Binary::start(
-        dir.path(),
+        &url,
         &[
             "--workers",
             "2",
@@ -192,7 +196,7 @@ async fn under_load_sigterm_drains_streams_refuses_new_work_hands_tasks_back_and
 
     // The running tasks are back in the queue, for the next start.
     for id in running {
-        let task = stored_task(dir.path(), id).await;
+        let task = stored_task(&url, id).await;
         assert_eq!(task.status.as_str(), "queued", "task {id} was handed back");
         assert_eq!(
             task.attempt, 0,
@@ -204,8 +208,9 @@ async fn under_load_sigterm_drains_streams_refuses_new_work_hands_tasks_back_and
 #[tokio::test]
 async fn a_second_signal_exits_at_once_and_the_next_start_finishes_the_task() {
     let dir = tempfile::tempdir().expect("a temp dir");
+    let url = test_database(dir.path()).await;
     let mut server = Binary::start(
-        dir.path(),
+        &url,
         &[
             "--workers",
             "1",
@@ -213,6 +218,8 @@ async fn a_second_signal_exits_at_once_and_the_next_start_finishes_the_task() {
             "1",
             "--max-digits",
             "20000000",
+            "--lease",
+            "2",
         ],
     );
     let id = server.submit(3_000_000).await;
@@ -228,16 +235,19 @@ async fn a_second_signal_exits_at_once_and_the_next_start_finishes_the_task() {
         "the second signal ended the process at once"
     );
 
-    let restarted = Binary::start(dir.path(), &["--max-digits", "20000000"]);
+    // A short lease: on Postgres the restart takes back what the killed run held once its lease
+    // has run out (on SQLite at once).
+    let restarted = Binary::start(&url, &["--max-digits", "20000000", "--lease", "2"]);
     restarted.wait_for(id, "done").await;
 }
 
 #[tokio::test]
 async fn a_task_close_to_done_at_sigterm_finishes_instead_of_going_back_to_the_queue() {
     let dir = tempfile::tempdir().expect("a temp dir");
+    let url = test_database(dir.path()).await;
     // A quarter of a 40 s grace period, 10 s, is the most a run may still need to be finished.
     let mut server = Binary::start(
-        dir.path(),
+        &url,
         &[
             "--workers",
             "1",
@@ -281,6 +291,6 @@ async fn a_task_close_to_done_at_sigterm_finishes_instead_of_going_back_to_the_q
             .any(|message| message == "task close to done: finishing it before shutdown"),
         "the runner chose to finish it"
     );
-    let task = stored_task(dir.path(), id).await;
+    let task = stored_task(&url, id).await;
     assert_eq!(task.status.as_str(), "done", "it finished before the exit");
 }

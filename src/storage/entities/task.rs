@@ -17,6 +17,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
+    pub owner: Option<String>,
+    pub lease_until: Option<DateTimeUtc>,
+    pub lost_runs: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

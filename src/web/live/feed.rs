@@ -6,7 +6,7 @@ use tracing::warn;
 
 use crate::{
     domain::{EventId, Status, TaskId},
-    tasks::{Change, ChangeKind, TaskResult, Tasks},
+    tasks::{Change, ChangeKind, Message, TaskResult, Tasks},
     web::views::{task_page::task_detail, task_table::task_row},
 };
 
@@ -55,7 +55,8 @@ impl LiveFeed {
                     change = changes.recv() => change,
                 };
                 let message = match change {
-                    Ok(change) => match render_change(&tasks, change).await {
+                    Ok(Message::Resync) => LiveMessage::Resync,
+                    Ok(Message::Change(change)) => match render_change(&tasks, change).await {
                         Ok(Some(rendered)) => LiveMessage::Change(Arc::new(rendered)),
                         Ok(None) => continue,
                         Err(err) => {

@@ -1,0 +1,179 @@
+//! Announcing this instance's changes to the others, and passing theirs to this one's live views.
+//!
+//! A payload is `<instance> <kind> <task id> [<event id>]`, or `<instance> resync`: ids only,
+//! never digits, well under `NOTIFY`'s 8000-byte limit.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::{
+    domain::{EventId, TaskId},
+    events::{Bus, Change, ChangeKind, Message, Outgoing},
+    storage::Storage,
+};
+
+/// How long to wait before listening again after the connection was lost.
+const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
+
+/// Sends `NOTIFY` for every change this instance publishes, in order, until `stop` (and then
+/// whatever was already waiting). A failed announcement is followed, once one gets through, by a
+/// resync announcement, so the others never silently miss a change.
+pub async fn announce(
+    storage: Storage,
+    origin: String,
+    mut outgoing: Outgoing,
+    stop: CancellationToken,
+) {
+    let mut missed = false;
+    loop {
+        let message = tokio::select! {
+            biased;
+            message = outgoing.next() => message,
+            () = stop.cancelled() => None,
+        };
+        let Some(message) = message else { break };
+        if missed
+            && storage
+                .notify(&encode(&origin, Message::Resync))
+                .await
+                .is_ok()
+        {
+            missed = false;
+        }
+        if let Err(err) = storage.notify(&encode(&origin, message)).await {
+            if !missed {
+                warn!(error = %err, "could not announce a change to the other instances; they resync once announcing works again");
+            }
+            missed = true;
+        }
+    }
+}
+
+/// Listens for the other instances' announcements on a connection of its own and passes them to
+/// `bus`, until `stop`. After the connection was lost it listens again and has every live view
+/// resync. Returns at once where the database is not shared.
+pub async fn listen(storage: Storage, bus: Bus, origin: String, stop: CancellationToken) {
+    let mut reconnecting = false;
+    loop {
+        let listener = tokio::select! {
+            () = stop.cancelled() => return,
+            listener = storage.listen() => listener,
+        };
+        match listener {
+            Ok(None) => return,
+            Ok(Some(mut listener)) => {
+                if reconnecting {
+                    info!("listening for other instances' changes again; live views resync");
+                    bus.resync();
+                }
+                loop {
+                    let next = tokio::select! {
+                        () = stop.cancelled() => return,
+                        next = listener.next() => next,
+                    };
+                    match next {
+                        Ok(Some(payload)) => match decode(&payload) {
+                            Some((from, _)) if from == origin => {}
+                            Some((_, Message::Change(change))) => bus.deliver(change),
+                            Some((_, Message::Resync)) => bus.resync(),
+                            None => {
+                                debug!(payload, "ignoring an announcement this version cannot read")
+                            }
+                        },
+                        Ok(None) => {
+                            warn!(
+                                "lost the connection listening for other instances' changes; reconnecting"
+                            );
+                            break;
+                        }
+                        Err(err) => {
+                            warn!(error = %err, "listening for other instances' changes failed; reconnecting");
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(err) => debug!(error = %err, "could not listen for other instances' changes yet"),
+        }
+        reconnecting = true;
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(RECONNECT_PAUSE) => {}
+        }
+    }
+}
+
+fn encode(origin: &str, message: Message) -> String {
+    match message {
+        Message::Resync => format!("{origin} resync"),
+        Message::Change(change) => {
+            let kind = match change.kind {
+                ChangeKind::Created => "created",
+                ChangeKind::Stage => "stage",
+                ChangeKind::Progress => "progress",
+            };
+            match change.event_id {
+                Some(event) => format!("{origin} {kind} {} {}", change.task_id.0, event.0),
+                None => format!("{origin} {kind} {}", change.task_id.0),
+            }
+        }
+    }
+}
+
+/// The sender and the message of a payload, or `None` when it is not one this version wrote.
+fn decode(payload: &str) -> Option<(&str, Message)> {
+    let mut words = payload.split(' ');
+    let origin = words.next().filter(|origin| !origin.is_empty())?;
+    let kind = words.next()?;
+    if kind == "resync" {
+        return words.next().is_none().then_some((origin, Message::Resync));
+    }
+    let task_id = TaskId(words.next()?.parse().ok()?);
+    let event_id = words.next().map(str::parse).transpose().ok()?.map(EventId);
+    if words.next().is_some() {
+        return None;
+    }
+    let change = match (kind, event_id) {
+        ("created", Some(event)) => Change::created(task_id, event),
+        ("stage", Some(event)) => Change::stage(task_id, event),
+        ("progress", None) => Change::progress(task_id),
+        _ => return None,
+    };
+    Some((origin, Message::Change(change)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_announcement_reads_back_as_what_was_sent() {
+        let messages = [
+            Message::Change(Change::created(TaskId(7), EventId(70))),
+            Message::Change(Change::stage(TaskId(7), EventId(71))),
+            Message::Change(Change::progress(TaskId(7))),
+            Message::Resync,
+        ];
+        for message in messages {
+            let payload = encode("web-1", message);
+            assert_eq!(decode(&payload), Some(("web-1", message)), "{payload}");
+        }
+    }
+
+    #[test]
+    fn a_payload_this_version_did_not_write_is_ignored() {
+        for payload in [
+            "",
+            "web-1",
+            "web-1 stage 7",
+            "web-1 progress 7 70",
+            "web-1 created x 1",
+            "web-1 resync now",
+            "web-1 stage 7 70 9",
+        ] {
+            assert_eq!(decode(payload), None, "{payload:?}");
+        }
+    }
+}

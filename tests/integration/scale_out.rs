@@ -1,0 +1,510 @@
+//! Several instances on one real Postgres (started by the harness, see `pg_server`): live views
+//! across instances, take-over after kill -9, fencing of a stopped instance, one task per n, a
+//! Postgres restart under load, and the kill -9 loop with two instances. On SQLite, a second
+//! instance on the same file is refused.
+
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::{
+    binary::Binary,
+    helpers::{fixture_decimals, open_events, sqlite_url, stage_names},
+    pg_server::PgServer,
+};
+
+/// One worker with one thread each, a 2 s lease, no rate limit in the way of the test's client.
+const INSTANCE: [&str; 14] = [
+    "--workers",
+    "1",
+    "--threads",
+    "1",
+    "--max-digits",
+    "10000000",
+    "--lease",
+    "2",
+    "--submit-burst",
+    "1000000",
+    "--submit-per-minute",
+    "1000000",
+    "--shutdown-grace",
+    "10",
+];
+const LEASE: Duration = Duration::from_secs(2);
+/// The sweeper looks every third of a lease.
+const SWEEP: Duration = Duration::from_millis(667);
+
+/// Big enough to be caught running on one worker thread, small enough for the fixture's digits.
+const LONG: u64 = 1_000_000;
+
+fn stage_time(task: &Value, stage: &str) -> Option<DateTime<Utc>> {
+    task["stages"]
+        .as_array()?
+        .iter()
+        .find(|entry| entry["stage"] == stage)?["at"]
+        .as_str()?
+        .parse()
+        .ok()
+}
+
+fn count_stages(task: &Value, stage: &str) -> usize {
+    stage_names(task)
+        .iter()
+        .filter(|name| *name == stage)
+        .count()
+}
+
+fn expected_digit(n: u64) -> Value {
+    let decimals = fixture_decimals(n as usize);
+    json!(u64::from(decimals.as_bytes()[n as usize - 1] - b'0'))
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn a_live_table_on_one_instance_shows_a_task_submitted_on_another_go_queued_running_done() {
+    let url = PgServer::shared().create_database().await;
+    let a = Binary::start(&url, &INSTANCE);
+    let b = Binary::start(&url, &INSTANCE);
+    // Both workers busy, so the new task is certainly seen queued before it runs.
+    let busy = [a.submit(5_000_000).await, b.submit(5_000_001).await];
+    for id in busy {
+        a.wait_for(id, "running").await;
+    }
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let mut events = open_events(&client, &a.url("/events"), None).await;
+
+    let id = b.submit(LONG).await;
+    let created = events
+        .next_named("created")
+        .await
+        .expect("a created event on A");
+    assert!(
+        created.data.contains(&format!("id=\"task-{id}\""))
+            && created.data.contains("badge queued"),
+        "{}",
+        created.data
+    );
+    // Cancelled on A, whichever instance runs them: the new task gets a worker.
+    for busy in busy {
+        let cancelled = client
+            .post(a.url(&format!("/tasks/{busy}/cancel")))
+            .send()
+            .await;
+        assert!(cancelled.is_ok_and(|response| response.status().is_redirection()));
+    }
+    let mut saw_running = false;
+    loop {
+        let event = events
+            .next_named(&format!("task-{id}"))
+            .await
+            .expect("the row keeps changing on A until done");
+        saw_running |= event.data.contains("badge running");
+        if event.data.contains("badge done") {
+            break;
+        }
+    }
+    assert!(saw_running, "A showed the row running before done");
+    assert_eq!(a.task(id).await["digit"], expected_digit(LONG));
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn when_the_instance_computing_a_task_is_killed_another_finishes_it_within_lease_and_sweep() {
+    let url = PgServer::shared().create_database().await;
+    let a = Binary::start(&url, &INSTANCE);
+    let id = a.submit(LONG).await;
+    a.wait_for(id, "running").await;
+    let b = Binary::start(&url, &INSTANCE);
+    a.signal("KILL");
+    let killed = Utc::now();
+
+    b.wait_for(id, "done").await;
+    let task = b.task(id).await;
+    assert_eq!(task["digit"], expected_digit(LONG));
+    let requeued = stage_time(&task, "requeued").expect("the task was taken back");
+    let slack = chrono::TimeDelta::seconds(2);
+    let bound = chrono::TimeDelta::from_std(LEASE + SWEEP).expect("small") + slack;
+    assert!(
+        requeued - killed <= bound,
+        "taken back {} ms after the kill",
+        (requeued - killed).num_milliseconds()
+    );
+    let message = task["stages"]
+        .as_array()
+        .and_then(|stages| stages.iter().find(|stage| stage["stage"] == "requeued"))
+        .and_then(|stage| stage["message"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("stopped before it finished"), "{message}");
+    assert_eq!(count_stages(&task, "stored"), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn a_stopped_instance_that_wakes_after_losing_its_lease_changes_nothing() {
+    let url = PgServer::shared().create_database().await;
+    let a = Binary::start(&url, &INSTANCE);
+    let id = a.submit(LONG).await;
+    a.wait_for(id, "running").await;
+    let b = Binary::start(&url, &INSTANCE);
+    a.signal("STOP");
+
+    b.wait_for(id, "done").await;
+    let finished = b.task(id).await;
+    a.signal("CONT");
+    a.wait_for_log("run ended: the task was cancelled or taken over")
+        .await;
+
+    let task = b.task(id).await;
+    assert_eq!(task, finished, "the late run changed nothing");
+    assert_eq!(count_stages(&task, "stored"), 1, "exactly one result");
+    let stored_attempt = task["stages"]
+        .as_array()
+        .and_then(|stages| stages.iter().find(|stage| stage["stage"] == "stored"))
+        .map(|stage| stage["attempt"].clone());
+    assert_eq!(
+        stored_attempt,
+        Some(json!(2)),
+        "the result is the second run's"
+    );
+    assert_eq!(task["digit"], expected_digit(LONG));
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn the_same_n_submitted_to_both_instances_at_once_is_one_task() {
+    let url = PgServer::shared().create_database().await;
+    let a = Arc::new(Binary::start(&url, &INSTANCE));
+    let b = Arc::new(Binary::start(&url, &INSTANCE));
+    for n in [5, 12_345, 777_777] {
+        let submits = (0..20).map(|i| {
+            let instance = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move { instance.submit(n).await })
+        });
+        let mut ids = Vec::new();
+        for submit in submits {
+            ids.push(submit.await.expect("the submit ran"));
+        }
+        ids.dedup();
+        assert_eq!(ids.len(), 1, "n = {n} gave tasks {ids:?}");
+    }
+    let tasks: Vec<Value> = reqwest::get(a.url("/api/tasks"))
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a task list");
+    assert_eq!(tasks.len(), 3);
+}
+
+/// What the load saw of one request.
+#[derive(Debug)]
+struct Answer {
+    status: Option<u16>,
+    took: Duration,
+    retry_after: bool,
+}
+
+/// Submits and reads against both instances until `stop`, recording every answer and every
+/// acknowledged task.
+fn load(
+    instances: [String; 2],
+    stop: Arc<AtomicBool>,
+    answers: Arc<Mutex<Vec<Answer>>>,
+    ledger: Arc<Mutex<BTreeMap<i64, u64>>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("a client");
+        let mut n = 1_000;
+        while !stop.load(Ordering::Relaxed) {
+            n += 1;
+            let base = &instances[(n % 2) as usize];
+            let started = Instant::now();
+            let sent = client
+                .post(format!("{base}/api/tasks"))
+                .json(&json!({ "n": n }))
+                .send()
+                .await;
+            let took = started.elapsed();
+            let answer = match sent {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let retry_after = response.headers().contains_key("retry-after");
+                    if response.status().is_success()
+                        && let Ok(task) = response.json::<Value>().await
+                        && let Some(id) = task["id"].as_i64()
+                    {
+                        ledger.lock().expect("the ledger").insert(id, n);
+                    }
+                    Answer {
+                        status: Some(status),
+                        took,
+                        retry_after,
+                    }
+                }
+                Err(_) => Answer {
+                    status: None,
+                    took,
+                    retry_after: false,
+                },
+            };
+            answers.lock().expect("the answers").push(answer);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+}
+
+async fn status_of(client: &reqwest::Client, url: &str) -> Option<u16> {
+    client
+        .get(url)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .ok()
+        .map(|response| response.status().as_u16())
+}
+
+/// Waits (up to `limit`) until `GET url` answers `status`; how long that took.
+async fn until_status(url: &str, status: u16, limit: Duration) -> Option<Duration> {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if status_of(&client, url).await == Some(status) {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+async fn in_background(work: impl FnOnce() + Send + 'static) {
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("the Postgres command ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn a_postgres_restart_under_load_answers_503_fast_then_recovers_and_loses_nothing() {
+    let postgres = Arc::new(PgServer::start());
+    let url = postgres.create_database().await;
+    let a = Binary::start(&url, &INSTANCE);
+    let b = Binary::start(&url, &INSTANCE);
+    let stop = Arc::new(AtomicBool::new(false));
+    let answers: Arc<Mutex<Vec<Answer>>> = Arc::default();
+    let ledger: Arc<Mutex<BTreeMap<i64, u64>>> = Arc::default();
+    let load = load(
+        [a.url(""), b.url("")],
+        stop.clone(),
+        answers.clone(),
+        ledger.clone(),
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    for mode in ["fast", "immediate"] {
+        let server = postgres.clone();
+        in_background(move || server.restart(mode)).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    // Down for a while: readiness says so, and requests get 503 at once rather than hang.
+    let server = postgres.clone();
+    in_background(move || server.stop_with("fast")).await;
+    for instance in [&a, &b] {
+        let down = until_status(&instance.url("/readyz"), 503, Duration::from_secs(5)).await;
+        assert!(down.is_some(), "readiness said 503 while Postgres was down");
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let server = postgres.clone();
+    in_background(move || server.start_again()).await;
+    for instance in [&a, &b] {
+        let back = until_status(&instance.url("/readyz"), 200, Duration::from_secs(10)).await;
+        assert!(back.is_some(), "readiness said 200 within seconds after");
+        instance
+            .wait_for_log("listening for other instances' changes again; live views resync")
+            .await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::Relaxed);
+    load.await.expect("the load ran");
+
+    let answers = std::mem::take(&mut *answers.lock().expect("the answers"));
+    let refused = answers
+        .iter()
+        .filter(|answer| answer.status == Some(503))
+        .count();
+    assert!(refused > 0, "some requests met Postgres down");
+    for answer in &answers {
+        assert!(
+            matches!(answer.status, Some(200 | 201 | 503)),
+            "every answer was a success or a 503: {answer:?}"
+        );
+        assert!(
+            answer.status != Some(503) || answer.retry_after,
+            "a 503 says when to retry"
+        );
+        assert!(
+            answer.took < Duration::from_secs(5),
+            "no request hung: {answer:?}"
+        );
+    }
+    let ledger = ledger.lock().expect("the ledger").clone();
+    assert!(ledger.len() > 10, "the load got work in: {}", ledger.len());
+    for (&id, &n) in &ledger {
+        let task = a.task(id).await;
+        assert_eq!(task["n"], json!(n), "acknowledged task {id} kept its n");
+    }
+    for &id in ledger.keys() {
+        a.wait_for(id, "done").await;
+    }
+}
+
+/// A deterministic stream of dice rolls (xorshift), so a failing round can be replayed.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn twenty_kill_9s_of_either_of_two_instances_lose_no_acknowledged_task_and_store_each_once() {
+    const ROUNDS: usize = 20;
+    const MAX_N: u64 = 200_000;
+    let url = PgServer::shared().create_database().await;
+    // Killed this often, a task may be lost with its instance many times: it must not fail.
+    let args: Vec<&str> = INSTANCE
+        .iter()
+        .copied()
+        .chain(["--max-attempts", "1000"])
+        .collect();
+    let mut instances = [Binary::start(&url, &args), Binary::start(&url, &args)];
+    let ledger: Arc<Mutex<BTreeMap<i64, u64>>> = Arc::default();
+    let mut dice = Dice(0x2545_F491_4F6C_DD1D);
+    let client = reqwest::Client::new();
+
+    for _ in 0..ROUNDS {
+        let submitter = {
+            let client = client.clone();
+            let urls = [
+                instances[0].url("/api/tasks"),
+                instances[1].url("/api/tasks"),
+            ];
+            let ledger = ledger.clone();
+            let mut dice = Dice(dice.roll(u64::MAX) | 1);
+            tokio::spawn(async move {
+                loop {
+                    let n = 1 + dice.roll(MAX_N);
+                    let url = &urls[dice.roll(2) as usize];
+                    let Ok(response) = client.post(url).json(&json!({ "n": n })).send().await
+                    else {
+                        return;
+                    };
+                    if !response.status().is_success() {
+                        return;
+                    }
+                    let Ok(task) = response.json::<Value>().await else {
+                        return;
+                    };
+                    if let Some(id) = task["id"].as_i64() {
+                        ledger.lock().expect("the ledger").insert(id, n);
+                    }
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(dice.roll(600))).await;
+        let victim = dice.roll(2) as usize;
+        instances[victim].signal("KILL");
+        let _ = submitter.await;
+        instances[victim] = Binary::start(&url, &args);
+    }
+
+    let ledger = ledger.lock().expect("the ledger").clone();
+    assert!(
+        ledger.len() > ROUNDS,
+        "the rounds submitted work: {}",
+        ledger.len()
+    );
+    let deadline = Instant::now() + Duration::from_secs(300);
+    for (&id, &n) in &ledger {
+        let task = loop {
+            let task = instances[0].task(id).await;
+            if task["status"] == "done" {
+                break task;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "task {id} never finished: {task}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(task["n"], json!(n), "task {id} kept its n");
+        assert_eq!(
+            task["digit"],
+            expected_digit(n),
+            "task {id} has the right digit"
+        );
+        assert_eq!(
+            count_stages(&task, "stored"),
+            1,
+            "task {id} was stored once"
+        );
+    }
+    let tasks: Vec<Value> = reqwest::get(instances[1].url("/api/tasks?status=running"))
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a task list");
+    assert!(tasks.is_empty(), "nothing is left running: {tasks:?}");
+}
+
+#[tokio::test]
+async fn a_second_instance_on_the_same_sqlite_file_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let url = sqlite_url(dir.path());
+    let first = Binary::start(&url, &[]);
+    let Err(logs) = Binary::try_start(&url, &[]) else {
+        panic!("a second instance started on the same SQLite file");
+    };
+    let said = logs
+        .iter()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        said.contains("another Pilane process is already serving from")
+            && said.contains("Postgres"),
+        "{said}"
+    );
+    let ready = reqwest::get(first.url("/readyz")).await.map(|r| r.status());
+    assert!(
+        ready.is_ok_and(|status| status == 200),
+        "the first one serves on"
+    );
+
+    // The lock goes with the process, however it ends.
+    first.signal("KILL");
+    drop(first);
+    let next = Binary::start(&url, &[]);
+    let ready = reqwest::get(next.url("/readyz")).await.map(|r| r.status());
+    assert!(ready.is_ok_and(|status| status == 200));
+}
