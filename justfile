@@ -11,9 +11,14 @@ dev:
 test:
     cargo test --workspace
 
-# Every test, including those that need Chromium (what CI runs)
+# Every test, including those that need Chromium or Postgres, then the suite again on Postgres (what CI runs)
 test-all:
     cargo test --workspace -- --include-ignored
+    bash .ci/test-postgres
+
+# The integration suite with every test on its own Postgres database (needs Debian's postgresql)
+test-postgres:
+    bash .ci/test-postgres
 
 fmt-check:
     cargo fmt --all --check
@@ -59,6 +64,10 @@ gmp-native:
 # Startup to ready with 100,000 tasks (1,000 left running) in the database, on the release binary
 bench-startup:
     cargo bench --bench startup
+
+# Submissions and finished tasks per second through 1 and 2 instances on one Postgres (needs postgresql and wrk)
+bench-scale-out seconds="10":
+    bash benches/load/scale_out.sh {{seconds}}
 
 # Fuzz the parsers of user input (needs nightly and `cargo install cargo-fuzz`); grows fuzz/corpus
 fuzz seconds="120":

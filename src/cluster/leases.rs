@@ -59,6 +59,7 @@ pub async fn take_back(
     let taken = storage
         .take_back_lost(lost, instance.max_attempts(), REQUEUED, &give_up)
         .await?;
+    metrics::counter!("pilane_tasks_taken_back_total").increment(taken.len() as u64);
     for (task, event) in &taken {
         info!(
             task_id = %task.id,

@@ -65,6 +65,7 @@ pub async fn listen(storage: Storage, bus: Bus, origin: String, stop: Cancellati
             Ok(None) => return,
             Ok(Some(mut listener)) => {
                 if reconnecting {
+                    metrics::counter!("pilane_listener_reconnects_total").increment(1);
                     info!("listening for other instances' changes again; live views resync");
                     bus.resync();
                 }

@@ -39,6 +39,15 @@ const INSTANCE: [&str; 14] = [
     "10",
 ];
 const LEASE: Duration = Duration::from_secs(2);
+
+/// [`INSTANCE`] with another lease.
+fn with_lease(seconds: &'static str) -> Vec<&'static str> {
+    let mut args = INSTANCE.to_vec();
+    if let Some(flag) = args.iter().position(|arg| *arg == "--lease") {
+        args[flag + 1] = seconds;
+    }
+    args
+}
 /// The sweeper looks every third of a lease.
 const SWEEP: Duration = Duration::from_millis(667);
 
@@ -148,6 +157,43 @@ async fn when_the_instance_computing_a_task_is_killed_another_finishes_it_within
         .to_owned();
     assert!(message.contains("stopped before it finished"), "{message}");
     assert_eq!(count_stages(&task, "stored"), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn a_gracefully_stopped_instance_hands_its_task_to_another_at_once_not_after_its_lease() {
+    let url = PgServer::shared().create_database().await;
+    // A lease far longer than the test waits: only a hand-back explains a quick takeover.
+    let args = with_lease("30");
+    let mut a = Binary::start(&url, &args);
+    let id = a.submit(LONG).await;
+    a.wait_for(id, "running").await;
+    let b = Binary::start(&url, &args);
+    let client = reqwest::Client::new();
+    let mut events = open_events(&client, &a.url("/events"), None).await;
+
+    a.signal("TERM");
+    let signalled = Utc::now();
+    let shutdown = events
+        .next_named("shutdown")
+        .await
+        .expect("a shutdown event");
+    assert!(
+        shutdown.retry.is_some(),
+        "the browser is told when to reconnect"
+    );
+    let status = a.exit_within(Duration::from_secs(15)).await;
+    assert!(status.is_some_and(|status| status.success()), "{status:?}");
+
+    b.wait_for(id, "done").await;
+    let task = b.task(id).await;
+    let requeued = stage_time(&task, "requeued").expect("handed back");
+    assert!(
+        requeued - signalled < chrono::TimeDelta::seconds(5),
+        "handed back {} ms after SIGTERM",
+        (requeued - signalled).num_milliseconds()
+    );
+    assert_eq!(task["digit"], expected_digit(LONG));
 }
 
 #[tokio::test]

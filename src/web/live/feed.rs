@@ -54,6 +54,11 @@ impl LiveFeed {
                     () = shutdown.cancelled() => break,
                     change = changes.recv() => change,
                 };
+                // Nobody is watching: rendering would only cost database reads, and with several
+                // instances each one hears every instance's changes.
+                if sender.receiver_count() == 0 {
+                    continue;
+                }
                 let message = match change {
                     Ok(Message::Resync) => LiveMessage::Resync,
                     Ok(Message::Change(change)) => match render_change(&tasks, change).await {
