@@ -79,8 +79,9 @@ pub struct ServeArgs {
     /// before the task fails instead of running again.
     #[arg(long, env = "PILANE_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
-    /// This instance's name in the task table and the logs [default: host name, pid and a random tag].
-    #[arg(long, env = "PILANE_INSTANCE_ID")]
+    /// This instance's name in the task table and the logs, unique among the instances sharing
+    /// a database [default: host name, pid and a random tag].
+    #[arg(long, env = "PILANE_INSTANCE_ID", value_parser = parse_instance_id)]
     pub instance_id: Option<String>,
     #[command(flatten)]
     pub log: LogArgs,
@@ -124,6 +125,18 @@ pub struct LogArgs {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// An instance id goes into the `owner` column (at most 128 characters) and into announcements
+/// between instances, whose words are separated by spaces.
+fn parse_instance_id(value: &str) -> Result<String, String> {
+    if value.is_empty()
+        || value.len() > 100
+        || value.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err("an instance id is 1 to 100 characters, with no spaces".to_owned());
+    }
+    Ok(value.to_owned())
 }
 
 /// What the server runs with, resolved from [`ServeArgs`].
@@ -260,6 +273,17 @@ mod tests {
             panic!("`pilane digits 50 --threads 2` did not parse as digits");
         };
         assert_eq!((args.n, args.threads.get()), (50, 2));
+    }
+
+    #[test]
+    fn an_instance_id_with_a_space_is_refused() {
+        let refused = Cli::try_parse_from(["pilane", "serve", "--instance-id", "web 1"]);
+        assert!(refused.is_err_and(|e| e.to_string().contains("no spaces")));
+        let taken = Cli::try_parse_from(["pilane", "--instance-id", "web-1"]).ok();
+        assert_eq!(
+            taken.and_then(|cli| Config::from(&cli.serve).instance_id),
+            Some("web-1".to_owned())
+        );
     }
 
     #[test]

@@ -111,11 +111,6 @@ impl App {
             elapsed_ms = ms(step),
             "took back tasks left running by a stopped process"
         );
-        tokio::spawn(cluster::leases::heartbeat(
-            storage.clone(),
-            instance.clone(),
-            cluster_stop.clone(),
-        ));
         if shared {
             tokio::spawn(cluster::leases::sweep(
                 storage.clone(),
@@ -149,6 +144,13 @@ impl App {
             Cores::new(cores, config.threads_per_task),
             instance,
         );
+        let running = tasks.clone();
+        tokio::spawn(cluster::leases::heartbeat(
+            storage.clone(),
+            tasks.instance().clone(),
+            move || running.live_runs(),
+            cluster_stop.clone(),
+        ));
         let runner = Runner::new(
             tasks.clone(),
             RunnerConfig {

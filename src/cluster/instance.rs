@@ -54,7 +54,15 @@ fn default_id() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|name| name.trim().to_owned())
+        .map(|name| {
+            // Announcements separate their words with spaces; the owner column holds 128.
+            let name: String = name
+                .trim()
+                .chars()
+                .filter(|c| c.is_ascii_graphic())
+                .collect();
+            name.chars().take(64).collect::<String>()
+        })
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "pilane".to_owned());
     let tag = RandomState::new().hash_one(std::time::SystemTime::now()) & 0xffff;

@@ -7,14 +7,19 @@ use tracing::{info, warn};
 use super::Instance;
 use crate::{
     events::{Bus, Change},
-    storage::{Lost, Storage, StorageResult},
+    storage::{Lost, Run, Storage, StorageResult},
 };
 
 /// What a task taken back from a lost run says in its stage log.
 const REQUEUED: &str = "The instance computing it stopped before it finished (it crashed, was killed, or lost its lease); it runs again.";
 
-/// Renews the lease of every task this instance runs, until `stop`.
-pub async fn heartbeat(storage: Storage, instance: Instance, stop: CancellationToken) {
+/// Renews the leases of the runs `running` lists (those this instance is computing), until `stop`.
+pub async fn heartbeat(
+    storage: Storage,
+    instance: Instance,
+    running: impl Fn() -> Vec<Run> + Send + 'static,
+    stop: CancellationToken,
+) {
     let mut ticks = tokio::time::interval(instance.heartbeat_interval());
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -22,7 +27,11 @@ pub async fn heartbeat(storage: Storage, instance: Instance, stop: CancellationT
             () = stop.cancelled() => break,
             _ = ticks.tick() => {}
         }
-        if let Err(err) = storage.renew_leases(instance.id(), instance.lease()).await {
+        let runs = running();
+        if let Err(err) = storage
+            .renew_leases(instance.id(), &runs, instance.lease())
+            .await
+        {
             // Missing a beat is survivable: the lease outlasts three of them.
             warn!(error = %err, "could not renew this instance's leases");
         }
@@ -52,8 +61,9 @@ pub async fn take_back(
     lost: Lost,
 ) -> StorageResult<usize> {
     let give_up = format!(
-        "The instance computing it stopped {} times before it finished, so it is not tried again \
-         on its own: it may be what stops them. Retry it to try once more.",
+        "Its run was lost {} times before it finished (the instance computing it crashed, was \
+         killed, or lost the database for a whole lease), so it is not tried again on its own: \
+         it may be what stops them. Retry it to try once more.",
         instance.max_attempts()
     );
     let taken = storage

@@ -32,6 +32,13 @@ pub async fn announce(
             biased;
             message = outgoing.next() => message,
             () = stop.cancelled() => None,
+            // Nothing new to say, but the others still need their resync.
+            () = tokio::time::sleep(RECONNECT_PAUSE), if missed => {
+                if storage.notify(&encode(&origin, Message::Resync)).await.is_ok() {
+                    missed = false;
+                }
+                continue;
+            }
         };
         let Some(message) = message else { break };
         if missed

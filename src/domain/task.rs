@@ -15,8 +15,12 @@ pub struct Task {
     pub digit: Option<u8>,
     /// Why the task failed, in plain words.
     pub error: Option<String>,
-    /// How many times a runner claimed it; every write of a run names its attempt.
+    /// How many times a runner claimed it; every write of a run names its attempt, so the number
+    /// only ever grows.
     pub attempt: i32,
+    /// Runs lost with their instance (a crash, kill -9, a lost lease) since it was last asked
+    /// for; at the attempt limit the task fails.
+    pub lost_runs: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,

@@ -2,7 +2,7 @@ use std::{fs::File, path::PathBuf, str::FromStr, time::Duration};
 
 use sea_orm::DatabaseConnection;
 use sqlx::{
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
@@ -13,6 +13,8 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Readers run in parallel under WAL; writes are serialised by [`super::Storage::begin_write`].
 const SQLITE_CONNECTIONS: u32 = 8;
 const POSTGRES_CONNECTIONS: u32 = 16;
+const POSTGRES_LOCK_TIMEOUT: &str = "5s";
+const POSTGRES_IDLE_IN_TRANSACTION: &str = "15s";
 /// A request that cannot get a connection should fail fast, not hang for the default 30 s.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -47,10 +49,22 @@ async fn open_sqlite(url: &str) -> StorageResult<DatabaseConnection> {
 }
 
 async fn open_postgres(url: &str) -> StorageResult<DatabaseConnection> {
+    // A write never waits long for a row lock (it answers 503 instead), and an instance paused
+    // or cut off in the middle of a transaction loses its session, and with it its locks, rather
+    // than hold up every other instance until TCP gives up on it.
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| StorageError::InvalidUrl(e.to_string()))?
+        .options([
+            ("lock_timeout", POSTGRES_LOCK_TIMEOUT),
+            (
+                "idle_in_transaction_session_timeout",
+                POSTGRES_IDLE_IN_TRANSACTION,
+            ),
+        ]);
     let pool = PgPoolOptions::new()
         .max_connections(POSTGRES_CONNECTIONS)
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect(url)
+        .connect_with(options)
         .await?;
     Ok(DatabaseConnection::from(pool))
 }
@@ -69,13 +83,14 @@ pub struct FileLock {
 /// The lock is `flock` on the database file itself, which SQLite's own `fcntl` locks ignore, so
 /// it never gets in the way of SQLite and leaves no extra file behind.
 pub fn lock_sqlite_file(url: &str) -> StorageResult<Option<FileLock>> {
-    if !url.starts_with("sqlite:") {
+    // sqlx names an in-memory database `file:sqlx-in-memory-N`, not `:memory:`: go by the URL.
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
         return Ok(None);
     }
     let options =
         SqliteConnectOptions::from_str(url).map_err(|e| StorageError::InvalidUrl(e.to_string()))?;
     let path = options.get_filename();
-    if path.as_os_str().is_empty() || path == std::path::Path::new(":memory:") {
+    if path.as_os_str().is_empty() {
         return Ok(None);
     }
     let path: PathBuf = path.to_path_buf();

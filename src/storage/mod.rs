@@ -113,8 +113,13 @@ const DIGIT_STORE_LOCK: i64 = 0x7069_6c61_6e65_0064;
 
 /// Waits for the Postgres advisory lock `key`, held until the transaction ends; a no-op on SQLite,
 /// where [`Storage::begin_write`] already serialises writers.
+///
+/// The wait is not bounded by `lock_timeout`: a completion waiting while another stores 10^8
+/// digits must not give up its computed digits. A holder that stalls loses its session to
+/// `idle_in_transaction_session_timeout`, which ends the wait.
 async fn advisory_lock(db: &impl ConnectionTrait, key: i64) -> StorageResult<()> {
     if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("SET LOCAL lock_timeout = 0").await?;
         let statement = Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT pg_advisory_xact_lock($1)",

@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TryInsertResult,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TryInsertResult,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType, SimpleExpr},
 };
 
@@ -292,14 +292,32 @@ impl Storage {
         }))
     }
 
-    /// Extends the lease of every task `owner` is running, to `lease` from now: the heartbeat of
-    /// a live instance. Returns how many it holds.
-    pub async fn renew_leases(&self, owner: &str, lease: Duration) -> StorageResult<u64> {
+    /// Extends the leases of `runs`, which `owner` is computing, to `lease` from now: the
+    /// heartbeat of a live instance. Only runs still computing are named, so a task whose run
+    /// ended without a last word (or a dead process's, under a reused instance id) is not kept
+    /// alive by the heartbeat. Returns how many it still holds.
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        runs: &[Run],
+        lease: Duration,
+    ) -> StorageResult<u64> {
+        if runs.is_empty() {
+            return Ok(0);
+        }
+        let these_runs = runs.iter().fold(Condition::any(), |any, run| {
+            any.add(
+                Condition::all()
+                    .add(Column::Id.eq(run.task_id.0))
+                    .add(Column::Attempt.eq(run.attempt)),
+            )
+        });
         let _guard = self.lock_writes().await;
         let renewed = task::Entity::update_many()
             .col_expr(Column::LeaseUntil, Expr::value(lease_end(lease)))
             .filter(Column::Status.eq(Status::Running.as_str()))
             .filter(Column::Owner.eq(owner))
+            .filter(these_runs)
             .exec(&self.db)
             .await?;
         Ok(renewed.rows_affected)
@@ -319,7 +337,6 @@ impl Storage {
         give_up: &str,
     ) -> StorageResult<Vec<(Task, EventId)>> {
         let now = Utc::now();
-        let txn = self.begin_write().await?;
         let mut running = task::Entity::find()
             .select_only()
             .column(Column::Id)
@@ -333,8 +350,15 @@ impl Storage {
                 Some(now)
             }
         };
-        let running: Vec<(i64, i32)> = running.into_tuple().all(&*txn).await?;
+        let running: Vec<(i64, i32)> = running
+            .order_by_asc(Column::Id)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
         let mut taken = Vec::with_capacity(running.len());
+        // One transaction per task: a row another instance holds locked (up to `lock_timeout`)
+        // delays only itself, and two sweepers cannot deadlock. The update re-checks the lease,
+        // so a task renewed or finished meanwhile is left alone.
         for (id, lost_runs) in running {
             let last_chance = u32::try_from(lost_runs).unwrap_or(0) + 1 >= max_lost_runs;
             let (to, message) = if last_chance {
@@ -343,13 +367,22 @@ impl Storage {
                 (Transition::HandBack, requeue)
             };
             let guard = Guard::Lost { expired_before };
-            if let Some(applied) =
-                transition(&*txn, TaskId(id), to, guard, Detail::Error(message)).await?
-            {
-                taken.push(applied);
+            let applied = async {
+                let txn = self.begin_write().await?;
+                let applied =
+                    transition(&*txn, TaskId(id), to, guard, Detail::Error(message)).await?;
+                txn.commit().await?;
+                StorageResult::Ok(applied)
+            }
+            .await;
+            match applied {
+                Ok(Some(applied)) => taken.push(applied),
+                Ok(None) => {}
+                // What was taken back is committed: report it; the rest waits for the next sweep.
+                Err(_) if !taken.is_empty() => break,
+                Err(err) => return Err(err),
             }
         }
-        txn.commit().await?;
         Ok(taken)
     }
 
@@ -423,8 +456,8 @@ impl Storage {
             .await
     }
 
-    /// Gives a running task back to the queue, with the reason in the stage log.
-    /// Puts a task its run could not finish back in the queue without spending the attempt.
+    /// Puts a task its run could not finish (shutdown, the database gone) back in the queue, with
+    /// the reason in the stage log. It does not count as a lost run.
     pub async fn hand_back(&self, run: Run, reason: &str) -> StorageResult<Option<EventId>> {
         self.fenced_transition(run, Transition::HandBack, Detail::Error(reason))
             .await
@@ -528,13 +561,9 @@ async fn transition(
         // Asking again means trying again: the count of lost runs starts over.
         update = update.col_expr(Column::LostRuns, Expr::value(0));
     }
-    // A run that hands its own task back (shutdown, a database gone away) ends cleanly, so the
-    // attempt is not spent: the next claim gets the same number. That is safe as a fence, because
-    // the run that held it writes nothing after this. A run taken back as lost keeps its count:
-    // it may still be alive, and its writes must keep missing.
-    if let (Transition::HandBack, Guard::Run(_)) = (to, guard) {
-        update = update.col_expr(Column::Attempt, Expr::col(Column::Attempt).sub(1));
-    }
+    // The attempt is the fencing token, so it never goes back, not even when a run hands its own
+    // task back: a hand-back retried after a commit whose answer was lost could otherwise match
+    // the next run's reused number. Whether a run counts against the task is `lost_runs`.
     let message = match detail {
         Detail::None => None,
         Detail::Owner(owner, lease_until) => {
@@ -558,7 +587,7 @@ async fn transition(
         return Ok(None);
     }
     let task = find(db, id).await?;
-    // The event belongs to the run that made it, even when the hand-back gave its attempt back.
+    // The event belongs to the run that made it.
     let attempt = match guard {
         Guard::Run(attempt) => attempt,
         Guard::Anyone | Guard::Lost { .. } => task.attempt,
@@ -621,6 +650,7 @@ fn to_domain(row: task::Model) -> StorageResult<Task> {
             .transpose()?,
         error: row.error,
         attempt: row.attempt,
+        lost_runs: row.lost_runs,
         created_at: row.created_at,
         updated_at: row.updated_at,
         started_at: row.started_at,

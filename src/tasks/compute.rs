@@ -74,7 +74,10 @@ impl Job {
 
     pub(super) async fn execute(self, permit: OwnedSemaphorePermit) {
         let started = Instant::now();
-        let signal = self.tasks.jobs.register(self.task.id, self.task.n.get());
+        let signal = self
+            .tasks
+            .jobs
+            .register(self.task.id, self.task.n.get(), self.run.attempt);
         let outcome = match self.compute(&signal).await {
             Ok(outcome) => outcome,
             Err(err) if err.unavailable().is_some() => {

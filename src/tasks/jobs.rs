@@ -30,14 +30,17 @@ pub struct StopSignal {
     reason: AtomicU8,
     /// The task's n, for the estimate of the time left.
     n: u64,
+    /// The run's attempt, for the heartbeat.
+    attempt: i32,
     /// The engine's progress in millionths.
     progress: AtomicU32,
 }
 
 impl StopSignal {
-    fn new(n: u64) -> Self {
+    fn new(n: u64, attempt: i32) -> Self {
         Self {
             n,
+            attempt,
             ..Self::default()
         }
     }
@@ -77,8 +80,8 @@ impl StopSignal {
 pub struct Jobs(Arc<Mutex<HashMap<TaskId, Arc<StopSignal>>>>);
 
 impl Jobs {
-    pub fn register(&self, id: TaskId, n: u64) -> Arc<StopSignal> {
-        let signal = Arc::new(StopSignal::new(n));
+    pub fn register(&self, id: TaskId, n: u64, attempt: i32) -> Arc<StopSignal> {
+        let signal = Arc::new(StopSignal::new(n, attempt));
         self.lock().insert(id, signal.clone());
         signal
     }
@@ -118,6 +121,14 @@ impl Jobs {
         spared
     }
 
+    /// Every computation running here, as (task, attempt).
+    pub fn runs(&self) -> Vec<(TaskId, i32)> {
+        self.lock()
+            .iter()
+            .map(|(id, signal)| (*id, signal.attempt))
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.lock().len()
     }
@@ -144,9 +155,9 @@ mod tests {
     #[test]
     fn stopping_all_jobs_reaches_every_one_but_those_spared() {
         let jobs = Jobs::default();
-        let a = jobs.register(TaskId(1), 1_000);
-        let b = jobs.register(TaskId(2), 2_000);
-        let nearly_done = jobs.register(TaskId(3), 3_000);
+        let a = jobs.register(TaskId(1), 1_000, 1);
+        let b = jobs.register(TaskId(2), 2_000, 1);
+        let nearly_done = jobs.register(TaskId(3), 3_000, 1);
         nearly_done.set_progress(0.95);
         let spared = jobs.stop_all_but(StopReason::Shutdown, |_, progress| progress > 0.9);
         assert!(a.is_stopped() && b.is_stopped());

@@ -149,6 +149,20 @@ impl Tasks {
         self.limits.max_digits
     }
 
+    /// This process, as the owner of the tasks it claims.
+    pub fn instance(&self) -> &Instance {
+        &self.instance
+    }
+
+    /// The runs this process is computing now: what its heartbeat keeps leased.
+    pub fn live_runs(&self) -> Vec<crate::storage::Run> {
+        self.jobs
+            .runs()
+            .into_iter()
+            .map(|(task_id, attempt)| crate::storage::Run { task_id, attempt })
+            .collect()
+    }
+
     /// How many computations this process is running now.
     pub fn running_here(&self) -> usize {
         self.jobs.len()

@@ -160,11 +160,24 @@ impl Binary {
 
     /// Waits (up to 10 s) until a log line with this message appears.
     pub async fn wait_for_log(&self, message: &str) {
+        self.wait_for_logged_times(message, 1).await;
+    }
+
+    /// How many log lines so far have this message.
+    pub fn logged_times(&self, message: &str) -> usize {
+        self.messages()
+            .iter()
+            .filter(|logged| *logged == message)
+            .count()
+    }
+
+    /// Waits (up to 10 s) until `times` log lines have this message.
+    pub async fn wait_for_logged_times(&self, message: &str, times: usize) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.messages().iter().any(|logged| logged == message) {
+        while self.logged_times(message) < times {
             assert!(
                 Instant::now() < deadline,
-                "the server never logged {message:?}"
+                "the server never logged {message:?} {times} times"
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -96,13 +96,13 @@ async fn a_run_whose_lease_ran_out_changes_nothing_and_its_digits_are_dropped() 
 async fn a_heartbeat_keeps_a_live_claim_from_being_taken_back() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (storage, _) = storage_with_task(&dir, 20).await;
-    storage
+    let (run, ..) = storage
         .claim_next("busy-instance", Duration::ZERO)
         .await
         .expect("the claim works")
         .expect("a task to claim");
     let renewed = storage
-        .renew_leases("busy-instance", Duration::from_secs(30))
+        .renew_leases("busy-instance", &[run], Duration::from_secs(30))
         .await
         .expect("the heartbeat works");
     assert_eq!(renewed, 1);
@@ -111,6 +111,29 @@ async fn a_heartbeat_keeps_a_live_claim_from_being_taken_back() {
         .await
         .expect("the sweep works");
     assert!(taken.is_empty(), "a renewed lease is left alone");
+    storage.close().await.expect("the database closes");
+}
+
+#[tokio::test]
+async fn a_heartbeat_renews_only_the_runs_still_computing_not_everything_its_owner_once_claimed() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (storage, _) = storage_with_task(&dir, 20).await;
+    // A run of "web-1" that ended without a last word, e.g. before a restart under the same id.
+    storage
+        .claim_next("web-1", Duration::ZERO)
+        .await
+        .expect("the claim works")
+        .expect("a task to claim");
+    let renewed = storage
+        .renew_leases("web-1", &[], Duration::from_secs(30))
+        .await
+        .expect("the heartbeat works");
+    assert_eq!(renewed, 0);
+    let taken = storage
+        .take_back_lost(Lost::LeaseExpired, 3, REQUEUED, GIVE_UP)
+        .await
+        .expect("the sweep works");
+    assert_eq!(taken.len(), 1, "nobody computes it, so it is taken back");
     storage.close().await.expect("the database closes");
 }
 
