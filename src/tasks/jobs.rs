@@ -121,6 +121,11 @@ impl Jobs {
         spared
     }
 
+    /// The attempt of the computation of `id` running here, if one is.
+    pub fn attempt_of(&self, id: TaskId) -> Option<i32> {
+        self.lock().get(&id).map(|signal| signal.attempt)
+    }
+
     /// Every computation running here, as (task, attempt).
     pub fn runs(&self) -> Vec<(TaskId, i32)> {
         self.lock()

@@ -225,6 +225,28 @@ impl Tasks {
         Ok(task)
     }
 
+    /// Stops this process's computation of `id` if the task is no longer running under its run
+    /// (cancelled or taken back elsewhere). A failed read changes nothing: the run's own next
+    /// write finds out anyway.
+    async fn stop_if_no_longer_ours(&self, id: TaskId) {
+        let Some(attempt) = self.jobs.attempt_of(id) else {
+            return;
+        };
+        let Ok(Some(task)) = self.storage.task(id).await else {
+            return;
+        };
+        if task.status == Status::Running && task.attempt == attempt {
+            return;
+        }
+        let reason = if task.status == Status::Cancelled && task.attempt == attempt {
+            StopReason::Cancelled
+        } else {
+            StopReason::Lost
+        };
+        info!(task_id = %id, status = task.status.as_str(), "the task changed elsewhere; stopping its computation here");
+        self.jobs.stop(id, reason);
+    }
+
     /// Queues a failed or cancelled task again, unless the queue is full (checked outside the
     /// write, so concurrent retries may overshoot the limit by as many as race).
     pub async fn retry(&self, id: TaskId) -> TaskResult<Task> {

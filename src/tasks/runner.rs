@@ -118,7 +118,9 @@ impl Runner {
 }
 
 /// Pokes the runner whenever a task may have become claimable: registered, queued again, or
-/// finished (a slot freed) on this instance or, announced through the bus, on another one.
+/// finished (a slot freed) on this instance or, announced through the bus, on another one. And
+/// when a task computing here changed stage elsewhere (cancelled on another instance, taken back
+/// by a sweeper), stops its computation now rather than at its next progress write.
 async fn wake_on_new_work(tasks: Tasks, shutdown: CancellationToken) {
     let mut changes = tasks.bus.subscribe();
     loop {
@@ -128,7 +130,13 @@ async fn wake_on_new_work(tasks: Tasks, shutdown: CancellationToken) {
         };
         match message {
             Ok(Message::Change(change)) if change.kind == ChangeKind::Progress => {}
-            Ok(_) | Err(RecvError::Lagged(_)) => tasks.wake.notify_one(),
+            Ok(Message::Change(change)) => {
+                tasks.wake.notify_one();
+                if change.kind == ChangeKind::Stage {
+                    tasks.stop_if_no_longer_ours(change.task_id).await;
+                }
+            }
+            Ok(Message::Resync) | Err(RecvError::Lagged(_)) => tasks.wake.notify_one(),
             Err(RecvError::Closed) => break,
         }
     }

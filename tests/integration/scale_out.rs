@@ -231,6 +231,30 @@ async fn a_stopped_instance_that_wakes_after_losing_its_lease_changes_nothing() 
 
 #[tokio::test]
 #[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn a_cancel_on_one_instance_stops_the_computation_on_another() {
+    let url = PgServer::shared().create_database().await;
+    let a = Binary::start(&url, &INSTANCE);
+    let id = a.submit(TOO_LONG_TO_FINISH).await;
+    a.wait_for(id, "running").await;
+    let b = Binary::start(&url, &INSTANCE);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let cancelled = client
+        .post(b.url(&format!("/tasks/{id}/cancel")))
+        .send()
+        .await;
+    assert!(cancelled.is_ok_and(|response| response.status().is_redirection()));
+    a.wait_for_log("run ended: the task was cancelled or taken over")
+        .await;
+    let task = a.task(id).await;
+    assert_eq!(task["status"], "cancelled");
+    assert_eq!(count_stages(&task, "stored"), 0, "nothing was stored");
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
 async fn the_same_n_submitted_to_both_instances_at_once_is_one_task() {
     let url = PgServer::shared().create_database().await;
     let a = Arc::new(Binary::start(&url, &INSTANCE));
