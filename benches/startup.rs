@@ -112,7 +112,7 @@ fn start_once(db: &Path) -> (Duration, u64) {
     for line in BufReader::new(stderr).lines().map_while(Result::ok) {
         let log: Value = serde_json::from_str(&line).unwrap_or_default();
         let fields = &log["fields"];
-        if fields["message"] == "recovered tasks left running by a stopped process" {
+        if fields["message"] == "took back tasks left running by a stopped process" {
             recovery_ms = fields["elapsed_ms"].as_u64().unwrap_or_default();
             assert_eq!(fields["recovered"], RUNNING, "every orphan was recovered");
         }

@@ -355,18 +355,33 @@ impl Storage {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let mut taken = Vec::with_capacity(running.len());
-        // One transaction per task: a row another instance holds locked (up to `lock_timeout`)
-        // delays only itself, and two sweepers cannot deadlock. The update re-checks the lease,
-        // so a task renewed or finished meanwhile is left alone.
-        for (id, lost_runs) in running {
-            let last_chance = u32::try_from(lost_runs).unwrap_or(0) + 1 >= max_lost_runs;
-            let (to, message) = if last_chance {
+        let plan = |lost_runs: i32| {
+            if u32::try_from(lost_runs).unwrap_or(0) + 1 >= max_lost_runs {
                 (Transition::Fail, give_up)
             } else {
                 (Transition::HandBack, requeue)
-            };
-            let guard = Guard::Lost { expired_before };
+            }
+        };
+        let guard = Guard::Lost { expired_before };
+        let mut taken = Vec::with_capacity(running.len());
+        if lost == Lost::All {
+            // Alone on the database (startup on SQLite): one transaction for all of them.
+            let txn = self.begin_write().await?;
+            for (id, lost_runs) in running {
+                let (to, message) = plan(lost_runs);
+                let detail = Detail::Error(message);
+                if let Some(applied) = transition(&*txn, TaskId(id), to, guard, detail).await? {
+                    taken.push(applied);
+                }
+            }
+            txn.commit().await?;
+            return Ok(taken);
+        }
+        // Shared: one transaction per task, so a row another instance holds locked (up to
+        // `lock_timeout`) delays only itself, and two sweepers cannot deadlock. The update
+        // re-checks the lease, so a task renewed or finished meanwhile is left alone.
+        for (id, lost_runs) in running {
+            let (to, message) = plan(lost_runs);
             let applied = async {
                 let txn = self.begin_write().await?;
                 let applied =
