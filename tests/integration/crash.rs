@@ -1,36 +1,19 @@
 //! kill -9 at random moments, again and again: nothing acknowledged is lost, nothing is done twice.
 
-use std::{
-    collections::BTreeMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
-use serde_json::{Value, json};
 use sqlx::{Connection, SqliteConnection};
 
 use crate::{
     binary::Binary,
     helpers::sqlite_url,
-    helpers::{fixture_decimals, stage_names},
+    ledger::{Dice, Ledger, assert_every_task_done_once, submit_until_refused},
 };
 
 const ROUNDS: usize = 50;
 /// The largest n submitted: every size computes in well under a second, so kills land in every
 /// phase (submitting, computing, storing).
 const MAX_N: u64 = 200_000;
-
-/// A small deterministic generator (xorshift), so a failing round can be replayed.
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_kill_9s_at_random_moments_lose_no_acknowledged_task_and_compute_each_once() {
@@ -54,36 +37,18 @@ async fn fifty_kill_9s_at_random_moments_lose_no_acknowledged_task_and_compute_e
         "1000",
     ];
     let client = reqwest::Client::new();
-    // What the client was told: task id → n, recorded only after a 2xx answer was read.
-    let ledger: Arc<Mutex<BTreeMap<i64, u64>>> = Arc::default();
+    let ledger = Ledger::default();
     let mut dice = Dice(0x9E37_79B9_7F4A_7C15);
 
     for round in 0..ROUNDS {
         let server = Binary::start(&sqlite_url(dir.path()), &server_args);
-        let submitter = {
-            let client = client.clone();
-            let url = server.url("/api/tasks");
-            let ledger = ledger.clone();
-            let mut dice = Dice(dice.roll(u64::MAX) | 1);
-            tokio::spawn(async move {
-                loop {
-                    let n = 1 + dice.roll(MAX_N);
-                    let Ok(response) = client.post(&url).json(&json!({ "n": n })).send().await
-                    else {
-                        return;
-                    };
-                    if !response.status().is_success() {
-                        return;
-                    }
-                    let Ok(task) = response.json::<Value>().await else {
-                        return;
-                    };
-                    if let Some(id) = task["id"].as_i64() {
-                        ledger.lock().expect("the ledger").insert(id, n);
-                    }
-                }
-            })
-        };
+        let submitter = submit_until_refused(
+            client.clone(),
+            vec![server.url("/api/tasks")],
+            ledger.clone(),
+            Dice(dice.roll(u64::MAX) | 1),
+            MAX_N,
+        );
         tokio::time::sleep(Duration::from_millis(dice.roll(600))).await;
         server.signal("KILL");
         drop(server);
@@ -100,40 +65,7 @@ async fn fifty_kill_9s_at_random_moments_lose_no_acknowledged_task_and_compute_e
         "the rounds submitted work: {}",
         ledger.len()
     );
-    let deadline = Instant::now() + Duration::from_secs(300);
-    for (&id, &n) in &ledger {
-        let task = loop {
-            let task = server.task(id).await;
-            assert_eq!(task["n"], n, "task {id} exists with the n it was given");
-            match task["status"].as_str() {
-                Some("done") => break task,
-                Some("queued" | "running") => {}
-                other => panic!("task {id} ended {other:?}: {task}"),
-            }
-            assert!(
-                Instant::now() < deadline,
-                "task {id} never finished: {task}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        let nth = fixture_decimals(n as usize).as_bytes()[n as usize - 1] - b'0';
-        assert_eq!(task["digit"], nth, "task {id} has the verified n-th digit");
-        let stages = stage_names(&task);
-        let stored = stages.iter().filter(|stage| *stage == "stored").count();
-        assert_eq!(
-            stored, 1,
-            "task {id} was completed exactly once: {stages:?}"
-        );
-    }
-    let tasks: Vec<Value> = client
-        .get(server.url("/api/tasks?status=running&limit=200"))
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a list");
-    assert!(tasks.is_empty(), "nothing stays running: {tasks:?}");
+    assert_every_task_done_once(&server, &ledger).await;
 }
 
 /// `PRAGMA integrity_check` on the file a killed process left behind.

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use pilane::{
-    domain::{DigitCount, Status},
-    storage::{Lost, Storage},
+    domain::{DigitCount, EventId, Status, Task},
+    storage::{Lost, Run, Storage},
 };
 
 use crate::helpers::{fixture_decimals, test_database};
@@ -26,27 +26,34 @@ async fn storage_with_task(dir: &tempfile::TempDir, n: u64) -> (Storage, pilane:
     (storage, submitted.task.id)
 }
 
+/// Claims the oldest queued task for `owner`, with a lease of `lease`.
+async fn claim(storage: &Storage, owner: &str, lease: Duration) -> Run {
+    let (run, ..) = storage
+        .claim_next(owner, lease)
+        .await
+        .expect("the claim works")
+        .expect("a task to claim");
+    run
+}
+
+/// One sweep for expired leases, with at most 3 lost runs per task.
+async fn sweep(storage: &Storage) -> Vec<(Task, EventId)> {
+    storage
+        .take_back_lost(Lost::LeaseExpired, 3, REQUEUED, GIVE_UP)
+        .await
+        .expect("the sweep works")
+}
+
 #[tokio::test]
 async fn a_run_whose_lease_ran_out_changes_nothing_and_its_digits_are_dropped() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (storage, id) = storage_with_task(&dir, 20).await;
-    let (zombie, ..) = storage
-        .claim_next("stopped-instance", Duration::ZERO)
-        .await
-        .expect("the claim works")
-        .expect("a task to claim");
+    let zombie = claim(&storage, "stopped-instance", Duration::ZERO).await;
 
-    let taken = storage
-        .take_back_lost(Lost::LeaseExpired, 3, REQUEUED, GIVE_UP)
-        .await
-        .expect("the sweep works");
+    let taken = sweep(&storage).await;
     assert_eq!(taken.len(), 1, "the expired lease is taken back");
     assert_eq!(taken[0].0.status, Status::Queued);
-    let (live, ..) = storage
-        .claim_next("live-instance", Duration::from_secs(30))
-        .await
-        .expect("the claim works")
-        .expect("the task is claimable again");
+    let live = claim(&storage, "live-instance", Duration::from_secs(30)).await;
     assert_eq!(
         live.attempt,
         zombie.attempt + 1,
@@ -96,20 +103,13 @@ async fn a_run_whose_lease_ran_out_changes_nothing_and_its_digits_are_dropped() 
 async fn a_heartbeat_keeps_a_live_claim_from_being_taken_back() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let (storage, _) = storage_with_task(&dir, 20).await;
-    let (run, ..) = storage
-        .claim_next("busy-instance", Duration::ZERO)
-        .await
-        .expect("the claim works")
-        .expect("a task to claim");
+    let run = claim(&storage, "busy-instance", Duration::ZERO).await;
     let renewed = storage
         .renew_leases("busy-instance", &[run], Duration::from_secs(30))
         .await
         .expect("the heartbeat works");
     assert_eq!(renewed, 1);
-    let taken = storage
-        .take_back_lost(Lost::LeaseExpired, 3, REQUEUED, GIVE_UP)
-        .await
-        .expect("the sweep works");
+    let taken = sweep(&storage).await;
     assert!(taken.is_empty(), "a renewed lease is left alone");
     storage.close().await.expect("the database closes");
 }
@@ -119,20 +119,13 @@ async fn a_heartbeat_renews_only_the_runs_still_computing_not_everything_its_own
     let dir = tempfile::tempdir().expect("a temp dir");
     let (storage, _) = storage_with_task(&dir, 20).await;
     // A run of "web-1" that ended without a last word, e.g. before a restart under the same id.
-    storage
-        .claim_next("web-1", Duration::ZERO)
-        .await
-        .expect("the claim works")
-        .expect("a task to claim");
+    claim(&storage, "web-1", Duration::ZERO).await;
     let renewed = storage
         .renew_leases("web-1", &[], Duration::from_secs(30))
         .await
         .expect("the heartbeat works");
     assert_eq!(renewed, 0);
-    let taken = storage
-        .take_back_lost(Lost::LeaseExpired, 3, REQUEUED, GIVE_UP)
-        .await
-        .expect("the sweep works");
+    let taken = sweep(&storage).await;
     assert_eq!(taken.len(), 1, "nobody computes it, so it is taken back");
     storage.close().await.expect("the database closes");
 }
@@ -143,15 +136,8 @@ async fn a_task_lost_with_its_instance_max_attempts_times_fails_with_the_reason_
     let (storage, id) = storage_with_task(&dir, 20).await;
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        storage
-            .claim_next("crashing-instance", Duration::ZERO)
-            .await
-            .expect("the claim works")
-            .expect("a task to claim");
-        let taken = storage
-            .take_back_lost(Lost::LeaseExpired, 3, REQUEUED, GIVE_UP)
-            .await
-            .expect("the sweep works");
+        claim(&storage, "crashing-instance", Duration::ZERO).await;
+        let taken = sweep(&storage).await;
         statuses.push(taken[0].0.status);
     }
     assert_eq!(statuses, [Status::Queued, Status::Queued, Status::Failed]);
@@ -159,15 +145,8 @@ async fn a_task_lost_with_its_instance_max_attempts_times_fails_with_the_reason_
     assert_eq!(task.error.as_deref(), Some(GIVE_UP), "the reason is kept");
 
     storage.retry(id).await.expect("the retry works");
-    storage
-        .claim_next("crashing-instance", Duration::ZERO)
-        .await
-        .expect("the claim works")
-        .expect("the retried task is claimable");
-    let taken = storage
-        .take_back_lost(Lost::LeaseExpired, 3, REQUEUED, GIVE_UP)
-        .await
-        .expect("the sweep works");
+    claim(&storage, "crashing-instance", Duration::ZERO).await;
+    let taken = sweep(&storage).await;
     assert_eq!(
         taken[0].0.status,
         Status::Queued,

@@ -13,6 +13,7 @@ mod fuzz_corpus;
 mod helpers;
 mod input;
 mod leases;
+mod ledger;
 mod lifecycle;
 mod limits;
 mod live;

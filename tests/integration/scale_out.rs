@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::{
     binary::Binary,
     helpers::{fixture_decimals, open_events, sqlite_url, stage_names},
+    ledger::{Dice, Ledger, assert_every_task_done_once, submit_until_refused},
     pg_server::PgServer,
 };
 
@@ -449,18 +450,6 @@ async fn a_postgres_restart_under_load_answers_503_fast_then_recovers_and_loses_
     }
 }
 
-/// A deterministic stream of dice rolls (xorshift), so a failing round can be replayed.
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Postgres (Debian postgresql); run just test-all"]
 async fn twenty_kill_9s_of_either_of_two_instances_lose_no_acknowledged_task_and_store_each_once() {
@@ -474,39 +463,21 @@ async fn twenty_kill_9s_of_either_of_two_instances_lose_no_acknowledged_task_and
         .chain(["--max-attempts", "1000"])
         .collect();
     let mut instances = [Binary::start(&url, &args), Binary::start(&url, &args)];
-    let ledger: Arc<Mutex<BTreeMap<i64, u64>>> = Arc::default();
+    let ledger = Ledger::default();
     let mut dice = Dice(0x2545_F491_4F6C_DD1D);
     let client = reqwest::Client::new();
 
     for _ in 0..ROUNDS {
-        let submitter = {
-            let client = client.clone();
-            let urls = [
+        let submitter = submit_until_refused(
+            client.clone(),
+            vec![
                 instances[0].url("/api/tasks"),
                 instances[1].url("/api/tasks"),
-            ];
-            let ledger = ledger.clone();
-            let mut dice = Dice(dice.roll(u64::MAX) | 1);
-            tokio::spawn(async move {
-                loop {
-                    let n = 1 + dice.roll(MAX_N);
-                    let url = &urls[dice.roll(2) as usize];
-                    let Ok(response) = client.post(url).json(&json!({ "n": n })).send().await
-                    else {
-                        return;
-                    };
-                    if !response.status().is_success() {
-                        return;
-                    }
-                    let Ok(task) = response.json::<Value>().await else {
-                        return;
-                    };
-                    if let Some(id) = task["id"].as_i64() {
-                        ledger.lock().expect("the ledger").insert(id, n);
-                    }
-                }
-            })
-        };
+            ],
+            ledger.clone(),
+            Dice(dice.roll(u64::MAX) | 1),
+            MAX_N,
+        );
         tokio::time::sleep(Duration::from_millis(dice.roll(600))).await;
         let victim = dice.roll(2) as usize;
         instances[victim].signal("KILL");
@@ -520,38 +491,7 @@ async fn twenty_kill_9s_of_either_of_two_instances_lose_no_acknowledged_task_and
         "the rounds submitted work: {}",
         ledger.len()
     );
-    let deadline = Instant::now() + Duration::from_secs(300);
-    for (&id, &n) in &ledger {
-        let task = loop {
-            let task = instances[0].task(id).await;
-            if task["status"] == "done" {
-                break task;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "task {id} never finished: {task}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        assert_eq!(task["n"], json!(n), "task {id} kept its n");
-        assert_eq!(
-            task["digit"],
-            expected_digit(n),
-            "task {id} has the right digit"
-        );
-        assert_eq!(
-            count_stages(&task, "stored"),
-            1,
-            "task {id} was stored once"
-        );
-    }
-    let tasks: Vec<Value> = reqwest::get(instances[1].url("/api/tasks?status=running"))
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a task list");
-    assert!(tasks.is_empty(), "nothing is left running: {tasks:?}");
+    assert_every_task_done_once(&instances[0], &ledger).await;
 }
 
 #[tokio::test]
