@@ -16,7 +16,7 @@ const POSTGRES_CONNECTIONS: u32 = 16;
 const POSTGRES_LOCK_TIMEOUT: &str = "5s";
 const POSTGRES_IDLE_IN_TRANSACTION: &str = "15s";
 /// A request that cannot get a connection should fail fast, not hang for the default 30 s.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+pub(super) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub(super) async fn open(url: &str) -> StorageResult<DatabaseConnection> {
     if url.starts_with("sqlite:") {

@@ -2,18 +2,13 @@
 //! something changed. A payload names what changed (ids only, never digits); each instance then
 //! reads the rows itself. On SQLite there is one instance, and nothing to tell.
 
-use std::time::Duration;
-
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use sqlx::postgres::{PgListener, PgPoolOptions};
 
-use super::{Storage, StorageResult};
+use super::{Storage, StorageResult, connect::ACQUIRE_TIMEOUT};
 
 /// The one channel every instance listens on.
 const CHANNEL: &str = "pilane_changes";
-
-/// How long connecting the listener may take before it counts as a failed try.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A dedicated connection that receives what other instances announce.
 pub struct ChangeListener {
@@ -50,7 +45,7 @@ impl Storage {
         let options = (*self.db.get_postgres_connection_pool().connect_options()).clone();
         let pool = PgPoolOptions::new()
             .max_connections(1)
-            .acquire_timeout(CONNECT_TIMEOUT)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options);
         let mut listener = PgListener::connect_with(&pool).await?;
         // The pool is the listener's own: closing the main pool must not end it mid-wait.

@@ -77,26 +77,12 @@ impl PgServer {
             self.port,
             self.dir.path().display()
         );
-        self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &self.data(),
-                "-l",
-                &self.log(),
-                "-o",
-                &options,
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-        );
+        self.pg_ctl(&["-l", &self.log(), "-o", &options, "start"]);
     }
 
     /// `pg_ctl stop -m <mode>` (`fast` or `immediate`), waiting until it is down.
     pub fn stop_with(&self, mode: &str) {
-        self.run("pg_ctl", &["-D", &self.data(), "-m", mode, "-w", "stop"]);
+        self.pg_ctl(&["-m", mode, "stop"]);
     }
 
     /// The server this test process shares between tests that only need a database of their
@@ -165,21 +151,15 @@ impl PgServer {
     pub fn restart(&self, mode: &str) {
         // The log file also keeps the new server off this process's pipes, which `run` reads
         // to the end.
-        self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &self.data(),
-                "-l",
-                &self.log(),
-                "-m",
-                mode,
-                "-w",
-                "-t",
-                "60",
-                "restart",
-            ],
-        );
+        self.pg_ctl(&["-l", &self.log(), "-m", mode, "restart"]);
+    }
+
+    /// `pg_ctl` on this server's data directory, waiting (up to 60 s) for the action to finish.
+    fn pg_ctl(&self, action: &[&str]) {
+        let data = self.data();
+        let mut args = vec!["-D", data.as_str(), "-w", "-t", "60"];
+        args.extend_from_slice(action);
+        self.run("pg_ctl", &args);
     }
 
     /// The postmaster's pid, from its pid file, while it runs.

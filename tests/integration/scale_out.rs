@@ -60,6 +60,15 @@ const LONGER: u64 = 3_000_000;
 /// finishing it.
 const TOO_LONG_TO_FINISH: u64 = 6_000_000;
 
+/// Instance A computing a task of `n` decimals, and instance B started beside it.
+async fn a_computing_with_b_beside(url: &str, args: &[&str], n: u64) -> (Binary, i64, Binary) {
+    let a = Binary::start(url, args);
+    let id = a.submit(n).await;
+    a.wait_for(id, "running").await;
+    let b = Binary::start(url, args);
+    (a, id, b)
+}
+
 fn stage_time(task: &Value, stage: &str) -> Option<DateTime<Utc>> {
     task["stages"]
         .as_array()?
@@ -137,10 +146,7 @@ async fn a_live_table_on_one_instance_shows_a_task_submitted_on_another_go_queue
 #[ignore = "needs Postgres (Debian postgresql); run just test-all"]
 async fn when_the_instance_computing_a_task_is_killed_another_finishes_it_within_lease_and_sweep() {
     let url = PgServer::shared().create_database().await;
-    let a = Binary::start(&url, &INSTANCE);
-    let id = a.submit(LONGER).await;
-    a.wait_for(id, "running").await;
-    let b = Binary::start(&url, &INSTANCE);
+    let (a, id, b) = a_computing_with_b_beside(&url, &INSTANCE, LONGER).await;
     a.signal("KILL");
     let killed = Utc::now();
 
@@ -170,10 +176,7 @@ async fn a_gracefully_stopped_instance_hands_its_task_to_another_at_once_not_aft
     let url = PgServer::shared().create_database().await;
     // A lease far longer than the test waits: only a hand-back explains a quick takeover.
     let args = with_lease("30");
-    let mut a = Binary::start(&url, &args);
-    let id = a.submit(TOO_LONG_TO_FINISH).await;
-    a.wait_for(id, "running").await;
-    let b = Binary::start(&url, &args);
+    let (mut a, id, b) = a_computing_with_b_beside(&url, &args, TOO_LONG_TO_FINISH).await;
     let client = reqwest::Client::new();
     let mut events = open_events(&client, &a.url("/events"), None).await;
 
@@ -204,10 +207,7 @@ async fn a_gracefully_stopped_instance_hands_its_task_to_another_at_once_not_aft
 #[ignore = "needs Postgres (Debian postgresql); run just test-all"]
 async fn a_stopped_instance_that_wakes_after_losing_its_lease_changes_nothing() {
     let url = PgServer::shared().create_database().await;
-    let a = Binary::start(&url, &INSTANCE);
-    let id = a.submit(LONGER).await;
-    a.wait_for(id, "running").await;
-    let b = Binary::start(&url, &INSTANCE);
+    let (a, id, b) = a_computing_with_b_beside(&url, &INSTANCE, LONGER).await;
     a.signal("STOP");
 
     b.wait_for(id, "done").await;
@@ -234,10 +234,7 @@ async fn a_stopped_instance_that_wakes_after_losing_its_lease_changes_nothing() 
 #[ignore = "needs Postgres (Debian postgresql); run just test-all"]
 async fn a_cancel_on_one_instance_stops_the_computation_on_another() {
     let url = PgServer::shared().create_database().await;
-    let a = Binary::start(&url, &INSTANCE);
-    let id = a.submit(TOO_LONG_TO_FINISH).await;
-    a.wait_for(id, "running").await;
-    let b = Binary::start(&url, &INSTANCE);
+    let (a, id, b) = a_computing_with_b_beside(&url, &INSTANCE, TOO_LONG_TO_FINISH).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
