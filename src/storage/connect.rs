@@ -2,8 +2,12 @@ use std::{fs::File, path::PathBuf, str::FromStr, time::Duration};
 
 use sea_orm::DatabaseConnection;
 use sqlx::{
+    Connection,
     postgres::{PgConnectOptions, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
+        SqliteSynchronous,
+    },
 };
 
 use super::{StorageError, StorageResult};
@@ -43,9 +47,28 @@ async fn open_sqlite(url: &str) -> StorageResult<DatabaseConnection> {
     let pool = SqlitePoolOptions::new()
         .max_connections(SQLITE_CONNECTIONS)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        .after_release(|connection, _| Box::pin(close_if_left_in_transaction(connection)))
         .connect_with(options)
         .await?;
     Ok(DatabaseConnection::from(pool))
+}
+
+/// Whether a connection coming back to the pool may serve again: not if it is still inside a
+/// transaction.
+///
+/// That happens after a full disk: a `COMMIT` that fails with `SQLITE_FULL` can leave SQLite's
+/// transaction open, and the rollback queued when the transaction is dropped can fail too. Such a
+/// connection would hold the database's write lock for as long as it lives, and every other
+/// writer would get `SQLITE_BUSY` long after space was freed. Closing it ends the transaction.
+async fn close_if_left_in_transaction(connection: &mut SqliteConnection) -> sqlx::Result<bool> {
+    // The ping goes through the connection's worker after the queued rollback, so the
+    // transaction depth read next is the one the rollback left.
+    connection.ping().await?;
+    let in_transaction = connection.is_in_transaction();
+    if in_transaction {
+        tracing::warn!("closing a database connection left inside a failed transaction");
+    }
+    Ok(!in_transaction)
 }
 
 async fn open_postgres(url: &str) -> StorageResult<DatabaseConnection> {

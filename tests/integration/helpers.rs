@@ -314,10 +314,18 @@ impl TestApp {
             if task["status"] == status {
                 return task;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "task {id} never became {status}: {task}"
-            );
+            if tokio::time::Instant::now() >= deadline {
+                // The server's own story, without the polling requests that led here.
+                let logs: Vec<Value> = (self.process.as_ref().map(Binary::logs))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|log| log["target"] != "tower_http::trace::on_response")
+                    .collect();
+                let last = &logs[logs.len().saturating_sub(40)..];
+                panic!(
+                    "task {id} never became {status}: {task}\nthe server's last logs: {last:#?}"
+                );
+            }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
