@@ -17,6 +17,10 @@ const SQUARE_ROOT_NS: f64 = 0.6;
 const DIVISION_NS: f64 = 0.6;
 /// A division by a power of ten in the conversion, per [`scaled`] bit divided.
 const SPLIT_NS: f64 = 0.080;
+/// The same split by the power's reciprocal (two multiplications), per [`scaled`] bit divided.
+const SPLIT_BY_RECIPROCAL_NS: f64 = 0.050;
+/// The reciprocal of a power of ten, per [`scaled`] bit of the power's square.
+const RECIPROCAL_NS: f64 = 0.080;
 /// Squaring a power of ten for the conversion, per [`scaled`] bit squared.
 const POWER_NS: f64 = 0.016;
 /// Turning a small number into decimal text, per [`scaled`] bit.
@@ -60,6 +64,16 @@ pub(crate) fn division(bits: u64) -> u64 {
 /// Splitting a number of `bits` bits in two by a power of ten.
 pub(crate) fn conversion_split(bits: u64) -> u64 {
     nanos(scaled(bits as f64) * SPLIT_NS)
+}
+
+/// Splitting a number of `bits` bits in two by a power of ten whose reciprocal is known.
+pub(crate) fn conversion_split_by_reciprocal(bits: u64) -> u64 {
+    nanos(scaled(bits as f64) * SPLIT_BY_RECIPROCAL_NS)
+}
+
+/// The reciprocal of a power of ten whose square has `bits` bits.
+pub(crate) fn reciprocal(bits: u64) -> u64 {
+    nanos(scaled(bits as f64) * RECIPROCAL_NS)
 }
 
 /// Squaring a power of ten of `bits` bits.

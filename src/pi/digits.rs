@@ -113,11 +113,16 @@ fn with_guard_digits(
     let width = digits + 1;
     let cancelled = || reporter.is_cancelled();
     let bits = decimal::digits_to_bits(digits);
-    let prepare = move || (approximation::square_root(digits), Powers::for_width(width));
+    let beside = prepared_beside_the_series(threads, bits);
+    let prepare = move || {
+        (
+            approximation::square_root(digits),
+            Powers::for_width(width, beside),
+        )
+    };
 
     reporter.enter(Phase::Series)?;
-    let beside_the_series =
-        (threads >= 2 && bits >= DETACH_MIN_BITS).then(|| detach::start(prepare));
+    let beside_the_series = beside.then(|| detach::start(prepare));
     let sum = chudnovsky::sum(terms_for(digits), threads, reporter)?;
 
     reporter.enter(Phase::SquareRoot)?;
@@ -125,7 +130,7 @@ fn with_guard_digits(
         Some(preparation) => preparation.wait(&cancelled)?,
         None => detached(bits, &cancelled, prepare)?,
     };
-    reporter.advance(cost::square_root(bits) + Powers::units(width));
+    reporter.advance(cost::square_root(bits) + Powers::units(width, beside));
 
     reporter.enter(Phase::Division)?;
     let scaled = detached(bits, &cancelled, move || approximation::quotient(sum, root))?;
@@ -139,11 +144,18 @@ fn with_guard_digits(
 /// The estimated cost of [`with_guard_digits`], in the units of [`cost`].
 fn units(digits: u64, threads: usize) -> u64 {
     let bits = decimal::digits_to_bits(digits);
+    let beside = prepared_beside_the_series(threads, bits);
     chudnovsky::progress_units(terms_for(digits), threads)
         + cost::square_root(bits)
-        + Powers::units(digits + 1)
+        + Powers::units(digits + 1, beside)
         + cost::division(bits)
-        + decimal::units(digits + 1)
+        + decimal::units(digits + 1, beside)
+}
+
+/// Whether the square root and the conversion's powers are computed on a thread of their own
+/// while the series runs: with a second thread, and when they are big enough to be worth one.
+fn prepared_beside_the_series(threads: usize, bits: u64) -> bool {
+    threads >= 2 && bits >= DETACH_MIN_BITS
 }
 
 #[cfg(test)]
