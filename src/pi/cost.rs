@@ -8,7 +8,7 @@
 //! or slower machine shows the same bar, and time estimates come from a measured rate.
 
 /// One term of the series at a leaf: its factors and a share of the small multiplications.
-const LEAF_NS_PER_TERM: f64 = 1_980.0;
+const LEAF_NS_PER_TERM: f64 = 1_100.0;
 /// A merge of the series, per [`scaled`] bit it multiplies.
 const MERGE_NS: f64 = 0.0152;
 /// The square root, per $b \log_2 b$ of the bits $b$ of the root.
