@@ -61,6 +61,10 @@ gmp-native:
     cd "$build" && "$source_dir/configure" --disable-shared --with-pic --prefix="$prefix"
     make -j"$(nproc)" && make install
 
+# A 10^7 task from submit to done through the service, beside the bare `pilane digits`
+bench-service rounds="3" n="10000000":
+    bash benches/load/service.sh {{rounds}} {{n}}
+
 # Startup to ready with 100,000 tasks (1,000 left running) in the database, on the release binary
 bench-startup:
     cargo bench --bench startup

@@ -11,8 +11,10 @@
 //!
 //! A level whose power divides several parts also keeps the power's reciprocal, computed once
 //! with the power: each of its splits is then a Barrett reduction (two multiplications and at
-//! most two corrections) instead of a full division, which costs about four. At $10^7$ digits
-//! on two threads that halves the conversion.
+//! most two corrections) instead of a full division, which costs about four. The top level
+//! splits once, so its reciprocal pays only when computed on a core that is idle anyway: with two
+//! threads, the driver computes it beside the division. At $10^7$ digits on two threads that
+//! halves the conversion.
 
 use std::sync::Arc;
 use std::thread;
@@ -55,8 +57,7 @@ struct Divisor {
 
 impl Divisor {
     fn new(power: Natural, with_reciprocal: bool) -> Divisor {
-        let reciprocal =
-            with_reciprocal.then(|| Natural::power_of_2(2 * power.significant_bits()) / &power);
+        let reciprocal = with_reciprocal.then(|| reciprocal_of(&power));
         Divisor { power, reciprocal }
     }
 
@@ -94,14 +95,15 @@ fn leaf_for(width: u64) -> u64 {
     leaf
 }
 
+/// $\lfloor 4^k / p \rfloor$ for the power $p$ of $k$ bits.
+fn reciprocal_of(power: &Natural) -> Natural {
+    Natural::power_of_2(2 * power.significant_bits()) / power
+}
+
 impl Powers {
-    /// The powers that [`to_decimal`] needs for `width` digits.
-    ///
-    /// Every level that splits two parts or more gets its reciprocal. So does the top level,
-    /// which splits once, when `beside` says the powers are computed beside the series, on a
-    /// core the series leaves partly idle: measured at $10^7$ digits on two threads, the
-    /// conversion then takes 1.3 s instead of 1.7 s, and the series 0.1 s longer.
-    pub(crate) fn for_width(width: u64, beside: bool) -> Powers {
+    /// The powers that [`to_decimal`] needs for `width` digits, with the reciprocals of every
+    /// level that splits two parts or more.
+    pub(crate) fn for_width(width: u64) -> Powers {
         let leaf = leaf_for(width);
         let levels = level_count(width, leaf);
         let mut table: Vec<Arc<Divisor>> = Vec::with_capacity(levels);
@@ -110,22 +112,19 @@ impl Powers {
                 Some(previous) => (&previous.power).square(),
                 None => Natural::from(10u32).pow(leaf),
             };
-            table.push(Arc::new(Divisor::new(
-                power,
-                has_reciprocal(level, levels, beside),
-            )));
+            table.push(Arc::new(Divisor::new(power, level + 1 < levels)));
         }
         Powers { leaf, table }
     }
 
     /// The estimated cost of [`Powers::for_width`].
-    pub(crate) fn units(width: u64, beside: bool) -> u64 {
+    pub(crate) fn units(width: u64) -> u64 {
         let leaf = leaf_for(width);
         let levels = level_count(width, leaf);
         (0..levels)
             .map(|level| {
                 let bits = digits_to_bits(leaf << level);
-                let reciprocal = if has_reciprocal(level, levels, beside) {
+                let reciprocal = if level + 1 < levels {
                     cost::reciprocal(2 * bits)
                 } else {
                     0
@@ -133,6 +132,24 @@ impl Powers {
                 cost::power_square(bits) + reciprocal
             })
             .sum()
+    }
+
+    /// The reciprocal of the top level's power, for [`Powers::with_top_reciprocal`]; `None` when
+    /// there is no split at all. It costs about one division and saves about half of one, so it
+    /// is worth computing only on a core that is otherwise idle.
+    pub(crate) fn top_reciprocal(&self) -> Option<Natural> {
+        self.table.last().map(|top| reciprocal_of(&top.power))
+    }
+
+    /// These powers, the top one divided by `reciprocal` from [`Powers::top_reciprocal`].
+    pub(crate) fn with_top_reciprocal(mut self, reciprocal: Option<Natural>) -> Powers {
+        if let (Some(top), Some(reciprocal)) = (self.table.last_mut(), reciprocal) {
+            *top = Arc::new(Divisor {
+                power: top.power.clone(),
+                reciprocal: Some(reciprocal),
+            });
+        }
+        self
     }
 }
 
@@ -145,12 +162,6 @@ fn level_count(width: u64, leaf: u64) -> usize {
         length *= 2;
     }
     levels
-}
-
-/// Whether the power of `level`, of `levels`, is worth its reciprocal: a reciprocal costs about
-/// one division and saves about half of one on every split by that power.
-fn has_reciprocal(level: usize, levels: usize, beside: bool) -> bool {
-    beside || level + 1 < levels
 }
 
 /// The split of a part of `width` digits made of leaves of `leaf` digits: the level of its
@@ -194,19 +205,19 @@ pub(crate) fn to_decimal(
 }
 
 /// The estimated cost of [`to_decimal`] for `width` digits, with the powers of
-/// [`Powers::for_width`] of the same `beside`.
-pub(crate) fn units(width: u64, beside: bool) -> u64 {
+/// [`Powers::for_width`], and the top one's reciprocal if `top_by_reciprocal`.
+pub(crate) fn units(width: u64, top_by_reciprocal: bool) -> u64 {
     let leaf = leaf_for(width);
-    units_with(width, leaf, level_count(width, leaf), beside)
+    units_with(width, leaf, level_count(width, leaf), top_by_reciprocal)
 }
 
-fn units_with(width: u64, leaf: u64, levels: usize, beside: bool) -> u64 {
+fn units_with(width: u64, leaf: u64, levels: usize, top_by_reciprocal: bool) -> u64 {
     match split_point(width, leaf) {
         None => cost::conversion_text(digits_to_bits(width)),
         Some((level, low)) => {
-            split_units(width, has_reciprocal(level, levels, beside))
-                + units_with(width - low, leaf, levels, beside)
-                + units_with(low, leaf, levels, beside)
+            split_units(width, top_by_reciprocal || level + 1 < levels)
+                + units_with(width - low, leaf, levels, top_by_reciprocal)
+                + units_with(low, leaf, levels, top_by_reciprocal)
         }
     }
 }
@@ -274,14 +285,13 @@ mod tests {
 
     fn decimal(x: &Natural, width: u64, threads: usize) -> Vec<u8> {
         let reporter = Reporter::new(&Unobserved, 1);
-        to_decimal(
-            x.clone(),
-            width,
-            &Powers::for_width(width, threads >= 2),
-            threads,
-            &reporter,
-        )
-        .expect("nothing cancels an unobserved conversion")
+        let mut powers = Powers::for_width(width);
+        if threads >= 2 {
+            let top = powers.top_reciprocal();
+            powers = powers.with_top_reciprocal(top);
+        }
+        to_decimal(x.clone(), width, &powers, threads, &reporter)
+            .expect("nothing cancels an unobserved conversion")
     }
 
     #[test]
@@ -334,7 +344,7 @@ mod tests {
     #[test]
     fn powers_reach_the_widest_split() {
         let width = 9 * LEAF_DIGITS;
-        let powers = Powers::for_width(width, false);
+        let powers = Powers::for_width(width);
         let (level, low) = split_point(width, powers.leaf).expect("wider than a leaf");
         assert_eq!(low, width / 2);
         assert_eq!(powers.table[level].power, Natural::from(10u32).pow(low));

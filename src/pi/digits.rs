@@ -103,7 +103,8 @@ fn decimals_with_guard(
 ///
 /// The square root and the conversion's powers of ten do not depend on the series: with two
 /// threads or more they are computed on a thread of their own while the series runs, which
-/// fills the cores the series leaves idle near the root of its tree. Every big step is
+/// fills the cores the series leaves idle near the root of its tree. The division runs on one
+/// core; beside it, the other computes the reciprocal of the conversion's top power. Every big step is
 /// [`detached`], so a cancel is seen within milliseconds at any size.
 fn with_guard_digits(
     digits: u64,
@@ -113,13 +114,8 @@ fn with_guard_digits(
     let width = digits + 1;
     let cancelled = || reporter.is_cancelled();
     let bits = decimal::digits_to_bits(digits);
-    let beside = prepared_beside_the_series(threads, bits);
-    let prepare = move || {
-        (
-            approximation::square_root(digits),
-            Powers::for_width(width, beside),
-        )
-    };
+    let beside = uses_an_idle_core(threads, bits);
+    let prepare = move || (approximation::square_root(digits), Powers::for_width(width));
 
     reporter.enter(Phase::Series)?;
     let beside_the_series = beside.then(|| detach::start(prepare));
@@ -130,10 +126,18 @@ fn with_guard_digits(
         Some(preparation) => preparation.wait(&cancelled)?,
         None => detached(bits, &cancelled, prepare)?,
     };
-    reporter.advance(cost::square_root(bits) + Powers::units(width, beside));
+    reporter.advance(cost::square_root(bits) + Powers::units(width));
 
     reporter.enter(Phase::Division)?;
+    let beside_the_division = beside.then(|| {
+        let powers = powers.clone();
+        detach::start(move || powers.top_reciprocal())
+    });
     let scaled = detached(bits, &cancelled, move || approximation::quotient(sum, root))?;
+    let powers = match beside_the_division {
+        Some(top) => powers.with_top_reciprocal(top.wait(&cancelled)?),
+        None => powers,
+    };
     reporter.advance(cost::division(bits));
 
     reporter.enter(Phase::Conversion)?;
@@ -144,17 +148,18 @@ fn with_guard_digits(
 /// The estimated cost of [`with_guard_digits`], in the units of [`cost`].
 fn units(digits: u64, threads: usize) -> u64 {
     let bits = decimal::digits_to_bits(digits);
-    let beside = prepared_beside_the_series(threads, bits);
+    let beside = uses_an_idle_core(threads, bits);
     chudnovsky::progress_units(terms_for(digits), threads)
         + cost::square_root(bits)
-        + Powers::units(digits + 1, beside)
+        + Powers::units(digits + 1)
         + cost::division(bits)
         + decimal::units(digits + 1, beside)
 }
 
-/// Whether the square root and the conversion's powers are computed on a thread of their own
-/// while the series runs: with a second thread, and when they are big enough to be worth one.
-fn prepared_beside_the_series(threads: usize, bits: u64) -> bool {
+/// Whether work that does not depend on the step in progress runs beside it, on a thread of its
+/// own: the square root and the powers beside the series, the top power's reciprocal beside the
+/// division. It takes a second thread, and numbers big enough to be worth one.
+fn uses_an_idle_core(threads: usize, bits: u64) -> bool {
     threads >= 2 && bits >= DETACH_MIN_BITS
 }
 

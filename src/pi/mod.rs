@@ -2,7 +2,7 @@
 //!
 //! [`decimals`] computes the first $n$ decimals of pi after the point, truncated, with the
 //! Chudnovsky series summed by binary splitting on malachite's integers, an integer square root
-//! of $10005 \cdot 10^{2D}$, one integer division and malachite's subquadratic conversion to
+//! of $10005 \cdot 10^{2D}$, one integer division and a divide-and-conquer conversion to
 //! decimal. Guard digits prove every returned digit; the work can be spread over threads,
 //! observed and cancelled through a [`Control`]. [`verify_known_checksums`] checks digits against
 //! published SHA-256 checksums.
@@ -11,7 +11,8 @@
 //! - `chudnovsky`: the series, by binary splitting, optionally on several threads;
 //! - `approximation`: $\pi \cdot 10^D$ to within 2 units from the series;
 //! - `guard`: whether guard digits decide a truncation;
-//! - `decimal`: conversion to decimal, by divide and conquer;
+//! - `decimal`: conversion to decimal, by divide and conquer over shared powers of ten, divided
+//!   by their reciprocals;
 //! - `detach`: big operations on their own thread, so a cancel is seen while they run;
 //! - `cost`: what each step costs, so progress follows time;
 //! - `digits`: the driver, [`decimals`];
