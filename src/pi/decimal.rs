@@ -16,7 +16,7 @@
 //! threads, the driver computes it beside the division. At $10^7$ digits on two threads that
 //! halves the conversion.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread;
 
 use malachite::Natural;
@@ -48,23 +48,27 @@ pub(crate) struct Powers {
     table: Vec<Arc<Divisor>>,
 }
 
-/// A power of ten that splits numbers, with its reciprocal when it pays.
+/// A power of ten that splits numbers, with its reciprocal once computed.
 struct Divisor {
     power: Natural,
-    /// $\lfloor 4^k / p \rfloor$ for the power $p$ of $k$ bits.
-    reciprocal: Option<Natural>,
+    /// $\lfloor 4^k / p \rfloor$ for the power $p$ of $k$ bits. Set at most once, possibly by
+    /// another thread while the power is shared (see [`Powers::compute_top_reciprocal`]).
+    reciprocal: OnceLock<Natural>,
 }
 
 impl Divisor {
     fn new(power: Natural, with_reciprocal: bool) -> Divisor {
-        let reciprocal = with_reciprocal.then(|| reciprocal_of(&power));
+        let reciprocal = OnceLock::new();
+        if with_reciprocal {
+            let _ = reciprocal.set(reciprocal_of(&power));
+        }
         Divisor { power, reciprocal }
     }
 
     /// The quotient and remainder of `x` by the power; `x` must be below the power squared,
     /// as every part split by it is.
     fn div_mod(&self, x: Natural) -> (Natural, Natural) {
-        let Some(reciprocal) = &self.reciprocal else {
+        let Some(reciprocal) = self.reciprocal.get() else {
             return x.div_mod(&self.power);
         };
         // Barrett reduction (Menezes et al., Handbook of Applied Cryptography, 14.42, in base
@@ -134,22 +138,14 @@ impl Powers {
             .sum()
     }
 
-    /// The reciprocal of the top level's power, for [`Powers::with_top_reciprocal`]; `None` when
-    /// there is no split at all. It costs about one division and saves about half of one, so it
-    /// is worth computing only on a core that is otherwise idle.
-    pub(crate) fn top_reciprocal(&self) -> Option<Natural> {
-        self.table.last().map(|top| reciprocal_of(&top.power))
-    }
-
-    /// These powers, the top one divided by `reciprocal` from [`Powers::top_reciprocal`].
-    pub(crate) fn with_top_reciprocal(mut self, reciprocal: Option<Natural>) -> Powers {
-        if let (Some(top), Some(reciprocal)) = (self.table.last_mut(), reciprocal) {
-            *top = Arc::new(Divisor {
-                power: top.power.clone(),
-                reciprocal: Some(reciprocal),
-            });
+    /// Computes the reciprocal of the top level's power, which splits only once: it costs about
+    /// one division and saves about half of one, so it is worth computing only on a core that
+    /// is otherwise idle. The powers may be shared with a conversion meanwhile, which then
+    /// divides the plain way.
+    pub(crate) fn compute_top_reciprocal(&self) {
+        if let Some(top) = self.table.last() {
+            top.reciprocal.get_or_init(|| reciprocal_of(&top.power));
         }
-        self
     }
 }
 
@@ -205,7 +201,8 @@ pub(crate) fn to_decimal(
 }
 
 /// The estimated cost of [`to_decimal`] for `width` digits, with the powers of
-/// [`Powers::for_width`], and the top one's reciprocal if `top_by_reciprocal`.
+/// [`Powers::for_width`], and the top one's reciprocal (see [`Powers::compute_top_reciprocal`])
+/// if `top_by_reciprocal`.
 pub(crate) fn units(width: u64, top_by_reciprocal: bool) -> u64 {
     let leaf = leaf_for(width);
     units_with(width, leaf, level_count(width, leaf), top_by_reciprocal)
@@ -251,7 +248,7 @@ fn fill(
         return Ok(());
     };
     let divisor = Arc::clone(&powers.table[level]);
-    let by_reciprocal = divisor.reciprocal.is_some();
+    let by_reciprocal = divisor.reciprocal.get().is_some();
     let (high, low) = detached(
         x.significant_bits(),
         &|| reporter.is_cancelled(),
@@ -285,10 +282,9 @@ mod tests {
 
     fn decimal(x: &Natural, width: u64, threads: usize) -> Vec<u8> {
         let reporter = Reporter::new(&Unobserved, 1);
-        let mut powers = Powers::for_width(width);
+        let powers = Powers::for_width(width);
         if threads >= 2 {
-            let top = powers.top_reciprocal();
-            powers = powers.with_top_reciprocal(top);
+            powers.compute_top_reciprocal();
         }
         to_decimal(x.clone(), width, &powers, threads, &reporter)
             .expect("nothing cancels an unobserved conversion")

@@ -131,13 +131,12 @@ fn with_guard_digits(
     reporter.enter(Phase::Division)?;
     let beside_the_division = beside.then(|| {
         let powers = powers.clone();
-        detach::start(move || powers.top_reciprocal())
+        detach::start(move || powers.compute_top_reciprocal())
     });
     let scaled = detached(bits, &cancelled, move || approximation::quotient(sum, root))?;
-    let powers = match beside_the_division {
-        Some(top) => powers.with_top_reciprocal(top.wait(&cancelled)?),
-        None => powers,
-    };
+    if let Some(top_reciprocal) = beside_the_division {
+        top_reciprocal.wait(&cancelled)?;
+    }
     reporter.advance(cost::division(bits));
 
     reporter.enter(Phase::Conversion)?;
