@@ -2,7 +2,7 @@
 # A 10^7-digit task through the service, from submit to done (digits verified and stored), beside
 # the bare computation it wraps, `pilane digits 10000000 --threads 2`, alternating rounds.
 #
-#   just bench-service [rounds] [n]     (needs curl; builds the release binary)
+#   just bench-service [rounds] [n]     (needs curl and bc; builds the release binary)
 #
 # A lone task is granted both cores, so the bare command runs with two threads too.
 set -euo pipefail
