@@ -273,7 +273,7 @@ fn split_leaf(a: u64, b: u64) -> Splitting {
         for factor in p_k {
             p *= factor;
         }
-        let linear = A + B * k;
+        let linear = u128::from(A) + u128::from(B) * u128::from(k);
         t += Integer::from_sign_and_abs(k.is_multiple_of(2), &p * Natural::from(linear));
     }
     Splitting {
@@ -295,8 +295,9 @@ impl Factors {
     /// $p_k = (6k-5)(2k-1) \cdot (6k-1)$ and $q_k / 2^{15 + 3z} = (k' \cdot 333833583375) \cdot
     /// k'^2$, where $k = 2^z k'$ with $k'$ odd; $p_0 = q_0 = 1$.
     ///
-    /// Every factor fits in one machine word, and multiplies in place, for $k < 2^{24}$ (up to
-    /// $2.3 \cdot 10^8$ digits); beyond, the factors take two words and stay exact.
+    /// Every factor fits in one machine word, and multiplies in place, while $k' \le 55257304$
+    /// (the bound of $k' \cdot 333833583375$; $k$ below that covers $7.8 \cdot 10^8$ digits);
+    /// beyond, a factor takes two words and stays exact.
     fn of(k: u64) -> Factors {
         if k == 0 {
             return Factors {
@@ -410,8 +411,9 @@ mod tests {
 
     #[test]
     fn a_leaf_summed_term_by_term_equals_the_tree_of_single_terms() {
-        // From the first term, inside the series, and across 2^24, where factors outgrow a word.
-        let beyond_one_word = 1 << 24;
+        // From the first term, inside the series, and across 2^26, past 55,257,304, where
+        // k' * 333833583375 outgrows a word.
+        let beyond_one_word = 1 << 26;
         for (a, b) in [
             (0, LEAF_TERMS),
             (1_000, 1_000 + LEAF_TERMS),

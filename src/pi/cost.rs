@@ -18,13 +18,13 @@ const DIVISION_NS: f64 = 0.6;
 /// A division by a power of ten in the conversion, per [`scaled`] bit divided.
 const SPLIT_NS: f64 = 0.080;
 /// The same split by the power's reciprocal (two multiplications), per [`scaled`] bit divided.
-const SPLIT_BY_RECIPROCAL_NS: f64 = 0.050;
+const SPLIT_BY_RECIPROCAL_NS: f64 = 0.055;
 /// The reciprocal of a power of ten, per [`scaled`] bit of the power's square.
 const RECIPROCAL_NS: f64 = 0.080;
 /// Squaring a power of ten for the conversion, per [`scaled`] bit squared.
 const POWER_NS: f64 = 0.016;
 /// Turning a small number into decimal text, per [`scaled`] bit.
-const TEXT_NS: f64 = 0.54;
+const TEXT_NS: f64 = 0.32;
 
 /// The many multiplications of the series and of the conversion grow as $b^{1.28}$ on `bits`-bit
 /// numbers: fast multiplication's $b \log b$, and the caches its working set outgrows.

@@ -13,7 +13,7 @@
 //! with the power: each of its splits is then a Barrett reduction (two multiplications and at
 //! most two corrections) instead of a full division, which costs about four. The top level
 //! splits once, so its reciprocal pays only when computed on a core that is idle anyway: with two
-//! threads, the driver computes it beside the division. At $10^7$ digits on two threads that
+//! threads and a number big enough to detach, the driver computes it beside the division. At $10^7$ digits on two threads that
 //! halves the conversion.
 
 use std::sync::{Arc, OnceLock};
@@ -65,16 +65,18 @@ impl Divisor {
         Divisor { power, reciprocal }
     }
 
-    /// The quotient and remainder of `x` by the power; `x` must be below the power squared,
-    /// as every part split by it is.
-    fn div_mod(&self, x: Natural) -> (Natural, Natural) {
-        let Some(reciprocal) = self.reciprocal.get() else {
+    /// The quotient and remainder of `x` by the power: by its reciprocal if `by_reciprocal`
+    /// (which requires it computed) and `x` is below $4^k$, as every part split by this power
+    /// is; by division otherwise.
+    fn div_mod(&self, x: Natural, by_reciprocal: bool) -> (Natural, Natural) {
+        let k = self.power.significant_bits();
+        let reciprocal = self.reciprocal.get().filter(|_| by_reciprocal);
+        let Some(reciprocal) = reciprocal.filter(|_| x.significant_bits() <= 2 * k) else {
             return x.div_mod(&self.power);
         };
         // Barrett reduction (Menezes et al., Handbook of Applied Cryptography, 14.42, in base
         // 2): for x < 4^k the estimate is the quotient or at most two below it, never above,
         // so the remainder starts non-negative and needs at most two corrections.
-        let k = self.power.significant_bits();
         let mut quotient = ((&x >> (k - 1)) * reciprocal) >> (k + 1);
         let mut remainder = x - &quotient * &self.power;
         while remainder >= self.power {
@@ -248,11 +250,12 @@ fn fill(
         return Ok(());
     };
     let divisor = Arc::clone(&powers.table[level]);
+    // Read once: the progress charged must be for the way the split is actually done.
     let by_reciprocal = divisor.reciprocal.get().is_some();
     let (high, low) = detached(
         x.significant_bits(),
         &|| reporter.is_cancelled(),
-        move || divisor.div_mod(x),
+        move || divisor.div_mod(x, by_reciprocal),
     )?;
     reporter.advance(split_units(width, by_reciprocal));
     let (high_out, low_out) = out.split_at_mut((width - low_width) as usize);
@@ -367,7 +370,7 @@ mod tests {
                 scattered,
             ] {
                 assert_eq!(
-                    divisor.div_mod(x.clone()),
+                    divisor.div_mod(x.clone(), true),
                     (&x).div_mod(&power),
                     "10^{digits} into {x}"
                 );

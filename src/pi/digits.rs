@@ -34,8 +34,9 @@ impl Default for Options {
 /// as many guard digits, so no digit is returned unverified.
 ///
 /// `control` receives progress, weighted by the estimated cost of each step, and is checked for
-/// cancellation at least every few milliseconds; on a cancel, at most one big operation
-/// finishes in the background, unobserved.
+/// cancellation at least every few milliseconds; on a cancel, the big operations in flight
+/// (one, or two where a second thread works beside the series or the division) finish in the
+/// background, unobserved.
 ///
 /// # Worst-case complexity
 /// $T(n) = O(n \log^3 n \log\log n)$
@@ -102,10 +103,11 @@ fn decimals_with_guard(
 /// of the last.
 ///
 /// The square root and the conversion's powers of ten do not depend on the series: with two
-/// threads or more they are computed on a thread of their own while the series runs, which
-/// fills the cores the series leaves idle near the root of its tree. The division runs on one
-/// core; beside it, the other computes the reciprocal of the conversion's top power. Every big step is
-/// [`detached`], so a cancel is seen within milliseconds at any size.
+/// threads or more, and numbers big enough to detach, they are computed on a thread of their
+/// own while the series runs, which fills the cores the series leaves idle near the root of its
+/// tree. The division runs on one core; beside it, the other computes the reciprocal of the
+/// conversion's top power. Every big step is [`detached`], so a cancel is seen within
+/// milliseconds at any size.
 fn with_guard_digits(
     digits: u64,
     threads: usize,
