@@ -26,6 +26,9 @@ pub enum WebError {
     Unprocessable(String),
     #[error("{0}")]
     NotFound(String),
+    /// The address exists, but not for this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     #[error("{0}")]
     RangeNotSatisfiable(String),
     #[error("{0}")]
@@ -70,6 +73,7 @@ impl WebError {
             | WebError::TooManyStreams
             | WebError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(metrics::routes())
         .merge(assets::routes())
         .fallback(no_such_page)
+        .method_not_allowed_fallback(wrong_method)
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(timed_out))
@@ -123,6 +124,18 @@ async fn close_when_draining(
 /// Any other path: a 404 that says so, in the page or as JSON under `/api/`.
 async fn no_such_page(uri: axum::http::Uri) -> Response {
     let error = WebError::NotFound("There is no page at this address.".to_owned());
+    if uri.path().starts_with("/api/") {
+        ApiError(error).into_response()
+    } else {
+        error.into_response()
+    }
+}
+
+/// An address asked with a method it does not take (a GET of a form's target, say) is told so
+/// in words, like every other refusal.
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let error =
+        WebError::MethodNotAllowed(format!("This address does not take a {method} request."));
     if uri.path().starts_with("/api/") {
         ApiError(error).into_response()
     } else {
