@@ -123,12 +123,10 @@ async fn close_when_draining(
 
 /// Any other path: a 404 that says so, in the page or as JSON under `/api/`.
 async fn no_such_page(uri: axum::http::Uri) -> Response {
-    let error = WebError::NotFound("There is no page at this address.".to_owned());
-    if uri.path().starts_with("/api/") {
-        ApiError(error).into_response()
-    } else {
-        error.into_response()
-    }
+    refusal(
+        &uri,
+        WebError::NotFound("There is no page at this address.".to_owned()),
+    )
 }
 
 /// An address asked with a method it does not take (a GET of a form's target, say) is told so
@@ -136,6 +134,12 @@ async fn no_such_page(uri: axum::http::Uri) -> Response {
 async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> Response {
     let error =
         WebError::MethodNotAllowed(format!("This address does not take a {method} request."));
+    refusal(&uri, error)
+}
+
+/// A refusal no handler made: JSON under `/api/`, where clients read JSON, and the error page
+/// elsewhere.
+fn refusal(uri: &axum::http::Uri, error: WebError) -> Response {
     if uri.path().starts_with("/api/") {
         ApiError(error).into_response()
     } else {
