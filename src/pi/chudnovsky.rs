@@ -25,10 +25,19 @@
 //!
 //! $Q$ is kept as an odd part and a power of two: $640320^3/24 = 2^{15} \cdot 333833583375$ and
 //! the powers of two of $k^3$ then become shifts instead of multiplied bits.
+//!
+//! $P_l$ and $Q_r$ share many odd factors ($P$ holds the odd numbers $6k-5$, $2k-1$, $6k-1$,
+//! $Q$ the cubes of the odd parts of $k$). Below the top levels of the tree, a merge divides their
+//! greatest common divisor $g$ out of both first, $P = (P_l/g) P_r$, $Q = Q_l (Q_r/g)$,
+//! $T = T_l (Q_r/g) + (P_l/g) T_r$: the three are divided by the same $g$, so every ratio the
+//! parents use stays exact, and the numbers multiplied above shrink (Q of $10^7$ digits has
+//! about 40 M bits instead of 63 M). The factors are tracked as lists of prime powers, from a [`Sieve`]
+//! (H. Xue's `gmp-chudnovsky`). The divisions and the lists cost about half of what the smaller
+//! products save.
 
 use std::thread;
 
-use malachite::base::num::arithmetic::traits::UnsignedAbs;
+use malachite::base::num::arithmetic::traits::{DivExact, UnsignedAbs};
 use malachite::base::num::basic::traits::{One, Zero};
 use malachite::{Integer, Natural};
 
@@ -38,6 +47,7 @@ use super::control::Cancelled;
 use super::cost;
 use super::detach::detached;
 use super::progress::Reporter;
+use super::sieve::{PrimePowers, Sieve};
 
 const A: u64 = 13_591_409;
 const B: u64 = 545_140_134;
@@ -45,6 +55,13 @@ const B: u64 = 545_140_134;
 const Q_ODD_FACTOR: u64 = 333_833_583_375;
 /// The exponent of two in 640320³ / 24.
 const Q_TWOS: u64 = 15;
+/// [`Q_ODD_FACTOR`] as prime powers: $3^2 \cdot 5^3 \cdot 23^3 \cdot 29^3$.
+const Q_ODD_FACTOR_PRIMES: [(u32, u32); 4] = [(3, 2), (5, 3), (23, 3), (29, 3)];
+
+/// The top levels of the tree, which do not divide out common factors: there the divisors grow
+/// big enough that the exact divisions cost more than the smaller products save. 4 to 6 measured
+/// best at $10^6$ and $10^7$ digits (see docs/PERFORMANCE.md).
+pub(crate) const UNSIEVED_LEVELS: u32 = 5;
 
 /// Below this many terms a range is summed without checking for cancellation or reporting
 /// progress: the checks would cost more than the arithmetic.
@@ -60,13 +77,37 @@ pub(crate) struct SeriesSum {
     pub(crate) t: Natural,
 }
 
-/// $P$, $Q$ and $T$ of a range of terms. `p` is absent on the right spine of the tree, whose $P$
-/// no parent needs.
+/// $P$, $Q$ and $T$ of a range of terms, each divided by the same common factor. `p` is absent on
+/// the right spine of the tree, whose $P$ no parent needs; `primes` is present when the parent
+/// divides out common factors.
 struct Splitting {
     p: Option<Natural>,
     q_odd: Natural,
     q_shift: u64,
     t: Integer,
+    primes: Option<Primes>,
+}
+
+/// The odd prime factors of $P$ (empty when $P$ is not needed) and of $Q$.
+struct Primes {
+    p: PrimePowers,
+    q: PrimePowers,
+}
+
+/// What the parent of a range needs from it besides $Q$ and $T$.
+#[derive(Clone, Copy)]
+struct Needs {
+    p: bool,
+    primes: bool,
+}
+
+/// What every range of one summation shares.
+struct Summation<'a> {
+    terms: u64,
+    sieve: Option<&'a Sieve>,
+    /// Ranges of at most this many terms divide out common factors when they merge.
+    sieved_terms: u64,
+    progress: &'a Reporter<'a>,
 }
 
 /// How a range of terms is summed: directly, or from two halves, which may run at the same time
@@ -83,8 +124,8 @@ enum Shape {
 
 /// Sums the first `terms` terms of the Chudnovsky series exactly, on up to `threads` threads.
 ///
-/// The result does not depend on `threads`: $P$, $Q$ and $T$ of a range are exact integers that
-/// do not depend on where the range is split.
+/// The sum $T/Q$ does not depend on `threads`, but $T$ and $Q$ do, by a common factor: where
+/// the tree is split decides which common factors are divided out.
 ///
 /// Progress is counted in the units of [`progress_units`]; cancellation is checked at every node
 /// of the tree above [`LEAF_TERMS`], and the big merges near the root are [`detached`] so that
@@ -103,7 +144,30 @@ pub(crate) fn sum(
     threads: usize,
     progress: &Reporter<'_>,
 ) -> Result<SeriesSum, Cancelled> {
-    let whole = split(0, terms.max(1), false, threads.max(1), progress)?;
+    let terms = terms.max(1);
+    // The largest odd factor of a term below N is 6N - 7.
+    let sieve = Sieve::up_to(terms.saturating_mul(6), &|| progress.is_cancelled())?;
+    sum_with(terms, threads, sieve.as_ref(), progress)
+}
+
+/// [`sum`], dividing out common factors only when there is a `sieve`.
+fn sum_with(
+    terms: u64,
+    threads: usize,
+    sieve: Option<&Sieve>,
+    progress: &Reporter<'_>,
+) -> Result<SeriesSum, Cancelled> {
+    let summation = Summation {
+        terms,
+        sieve,
+        sieved_terms: terms >> UNSIEVED_LEVELS,
+        progress,
+    };
+    let needs = Needs {
+        p: false,
+        primes: false,
+    };
+    let whole = split(0, terms, needs, threads.max(1), &summation)?;
     let t = Natural::try_from(whole.t).expect("a partial sum of the series is positive");
     Ok(SeriesSum {
         q_odd: whole.q_odd,
@@ -194,15 +258,21 @@ fn weighted_split(a: u64, b: u64, share: f64) -> u64 {
 fn split(
     a: u64,
     b: u64,
-    need_p: bool,
+    needs: Needs,
     threads: usize,
-    progress: &Reporter<'_>,
+    summation: &Summation<'_>,
 ) -> Result<Splitting, Cancelled> {
+    let progress = summation.progress;
     progress.check()?;
     let (mid, parallel, left_threads, right_threads) = match shape(a, b, threads) {
         Shape::Leaf => {
             let mut block = split_leaf(a, b);
-            if !need_p {
+            if needs.primes
+                && let Some(sieve) = summation.sieve
+            {
+                block.primes = Some(leaf_primes(a, b, needs.p, summation.terms, sieve));
+            }
+            if !needs.p {
                 block.p = None;
             }
             progress.advance(leaf_units(a, b));
@@ -215,23 +285,32 @@ fn split(
             right_threads,
         } => (mid, parallel, left_threads, right_threads),
     };
+    let sieved = summation.sieve.is_some() && b - a <= summation.sieved_terms;
+    let left_needs = Needs {
+        p: true,
+        primes: sieved,
+    };
+    let right_needs = Needs {
+        p: needs.p,
+        primes: sieved,
+    };
     let (left, right) = if parallel {
         let (left, right) = thread::scope(|scope| {
-            let left = scope.spawn(|| split(a, mid, true, left_threads, progress));
-            let right = split(mid, b, need_p, right_threads, progress);
+            let left = scope.spawn(|| split(a, mid, left_needs, left_threads, summation));
+            let right = split(mid, b, right_needs, right_threads, summation);
             (join(left), right)
         });
         (left?, right?)
     } else {
         (
-            split(a, mid, true, left_threads, progress)?,
-            split(mid, b, need_p, right_threads, progress)?,
+            split(a, mid, left_needs, left_threads, summation)?,
+            split(mid, b, right_needs, right_threads, summation)?,
         )
     };
     progress.check()?;
     let bits = left.q_odd.significant_bits();
     let merged = detached(bits, &|| progress.is_cancelled(), move || {
-        merge(left, right, need_p, parallel)
+        merge(left, right, needs, parallel)
     })?;
     progress.advance(merge_units(a, b));
     Ok(merged)
@@ -281,6 +360,39 @@ fn split_leaf(a: u64, b: u64) -> Splitting {
         q_odd,
         q_shift,
         t,
+        primes: None,
+    }
+}
+
+/// The odd prime factors of $P$ (when `need_p`) and $Q$ of a small range, from the sieve.
+///
+/// The odd primes of $Q$ are those of $k < N$ = `terms` and of [`Q_ODD_FACTOR`], all below $N$
+/// (but for tiny $N$), so a prime of $P$ above $N$ never divides a $Q$: it is left out of the list.
+fn leaf_primes(a: u64, b: u64, need_p: bool, terms: u64, sieve: &Sieve) -> Primes {
+    let largest = terms.max(29);
+    // p_0 = q_0 = 1.
+    let first = a.max(1);
+    let mut p = Vec::new();
+    let mut q = Vec::new();
+    for k in first..b {
+        if need_p {
+            for factor in [6 * k - 5, 2 * k - 1, 6 * k - 1] {
+                sieve.push_factors(factor, 1, largest, &mut p);
+            }
+        }
+        sieve.push_factors(k >> k.trailing_zeros(), 3, u64::MAX, &mut q);
+    }
+    // Exponents stay far below 2^32: the sieve stops at 6N < 2^32, and 3 divides Q about 3.5N
+    // times.
+    let terms = (b.saturating_sub(first)) as u32;
+    q.extend(
+        Q_ODD_FACTOR_PRIMES
+            .iter()
+            .map(|&(prime, exponent)| (prime, exponent * terms)),
+    );
+    Primes {
+        p: PrimePowers::from_factors(p),
+        q: PrimePowers::from_factors(q),
     }
 }
 
@@ -322,11 +434,12 @@ impl Factors {
     }
 }
 
-/// Combines adjacent ranges: $P = P_l P_r$, $Q = Q_l Q_r$, $T = T_l Q_r + P_l T_r$. With
-/// `parallel`, the products are shared between this thread and one more.
-fn merge(left: Splitting, right: Splitting, need_p: bool, parallel: bool) -> Splitting {
-    let left_p = left.p.expect("left ranges are always split with their P");
-    let right_p = if need_p {
+/// Combines adjacent ranges: $P = P_l P_r$, $Q = Q_l Q_r$, $T = T_l Q_r + P_l T_r$, after
+/// dividing the common factors of $P_l$ and $Q_r$ out of both when the ranges bring their primes.
+/// With `parallel`, the products are shared between this thread and one more.
+fn merge(left: Splitting, right: Splitting, needs: Needs, parallel: bool) -> Splitting {
+    let mut left_p = left.p.expect("left ranges are always split with their P");
+    let right_p = if needs.p {
         Some(
             right
                 .p
@@ -335,25 +448,45 @@ fn merge(left: Splitting, right: Splitting, need_p: bool, parallel: bool) -> Spl
     } else {
         None
     };
+    let mut right_q = right.q_odd;
+    let primes = match (left.primes, right.primes) {
+        (Some(mut left_primes), Some(mut right_primes)) => {
+            let common = left_primes.p.take_common(&mut right_primes.q);
+            if !common.is_one() {
+                let common = common.value();
+                left_p = left_p.div_exact(&common);
+                right_q = right_q.div_exact(common);
+            }
+            needs.primes.then(|| Primes {
+                p: if needs.p {
+                    left_primes.p.times(right_primes.p)
+                } else {
+                    PrimePowers::default()
+                },
+                q: left_primes.q.times(right_primes.q),
+            })
+        }
+        _ => None,
+    };
     let (left_t_sign, left_t) = (left.t >= 0u32, left.t.unsigned_abs());
     let (right_t_sign, right_t) = (right.t >= 0u32, right.t.unsigned_abs());
     let (q_odd, p, left_product, right_product) = if parallel {
         thread::scope(|scope| {
             let qp = scope.spawn(|| {
-                let q = &left.q_odd * &right.q_odd;
+                let q = &left.q_odd * &right_q;
                 let p = right_p.as_ref().map(|right_p| &left_p * right_p);
                 (q, p)
             });
-            let left_product = left_t * &right.q_odd;
+            let left_product = left_t * &right_q;
             let right_product = &left_p * right_t;
             let (q, p) = join(qp);
             (q, p, left_product, right_product)
         })
     } else {
-        let left_product = left_t * &right.q_odd;
+        let left_product = left_t * &right_q;
         let right_product = &left_p * right_t;
         let p = right_p.map(|right_p| left_p * right_p);
-        (left.q_odd * right.q_odd, p, left_product, right_product)
+        (left.q_odd * right_q, p, left_product, right_product)
     };
     let t = Integer::from_sign_and_abs(left_t_sign, left_product << right.q_shift)
         + Integer::from_sign_and_abs(right_t_sign, right_product);
@@ -362,6 +495,7 @@ fn merge(left: Splitting, right: Splitting, need_p: bool, parallel: bool) -> Spl
         q_odd,
         q_shift: left.q_shift + right.q_shift,
         t,
+        primes,
     }
 }
 
@@ -370,6 +504,7 @@ mod tests {
     use malachite::base::num::arithmetic::traits::Pow;
 
     use super::*;
+    use crate::pi::control::Unobserved;
 
     /// One term straight from the definition, in big numbers throughout.
     fn term_by_definition(k: u64) -> Splitting {
@@ -379,6 +514,7 @@ mod tests {
                 q_odd: Natural::ONE,
                 q_shift: 0,
                 t: Integer::from(A),
+                primes: None,
             };
         }
         let k_big = Natural::from(k);
@@ -393,6 +529,7 @@ mod tests {
             p: Some(p),
             q_odd,
             q_shift: Q_TWOS + 3 * twos,
+            primes: None,
         }
     }
 
@@ -404,7 +541,10 @@ mod tests {
         merge(
             tree_by_definition(a, mid),
             tree_by_definition(mid, b),
-            true,
+            Needs {
+                p: true,
+                primes: false,
+            },
             false,
         )
     }
@@ -425,6 +565,56 @@ mod tests {
                     == (tree.p, tree.q_odd, tree.q_shift, tree.t),
                 "terms [{a}, {b})"
             );
+        }
+    }
+
+    #[test]
+    fn the_constant_factor_of_q_is_the_product_of_its_prime_powers() {
+        let product: u64 = Q_ODD_FACTOR_PRIMES
+            .iter()
+            .map(|&(prime, exponent)| u64::from(prime).pow(exponent))
+            .product();
+        assert_eq!(product, Q_ODD_FACTOR);
+    }
+
+    #[test]
+    fn a_leafs_prime_powers_multiply_back_to_its_p_and_q() {
+        let sieve = Sieve::up_to(6 * 3_000, &|| false)
+            .expect("not cancelled")
+            .expect("small enough");
+        for (a, b) in [(0, LEAF_TERMS), (2_000, 2_000 + LEAF_TERMS)] {
+            let leaf = split_leaf(a, b);
+            // With N beyond every factor, no prime of P is left out.
+            let primes = leaf_primes(a, b, true, u64::MAX, &sieve);
+            assert_eq!(Some(primes.p.value()), leaf.p, "P of [{a}, {b})");
+            assert_eq!(primes.q.value(), leaf.q_odd, "Q of [{a}, {b})");
+        }
+    }
+
+    #[test]
+    fn dividing_out_common_factors_keeps_the_sum_and_shrinks_q_and_t() {
+        let terms = 5_000;
+        let reporter = Reporter::new(&Unobserved, u64::MAX / 2);
+        let sieve = Sieve::up_to(6 * terms, &|| false)
+            .expect("not cancelled")
+            .expect("small enough");
+        let plain = sum_with(terms, 1, None, &reporter).expect("not cancelled");
+        for threads in [1, 2, 3] {
+            let sieved = sum_with(terms, threads, Some(&sieve), &reporter).expect("not cancelled");
+            // T/Q is the sum: T_s * Q_p = T_p * Q_s, with equal powers of two.
+            assert_eq!(sieved.q_shift, plain.q_shift);
+            assert!(
+                &sieved.t * &plain.q_odd == &plain.t * &sieved.q_odd,
+                "{threads} thread(s) change the sum"
+            );
+            // Only the merges of ranges of up to 156 terms divide here; Q loses about a fifth.
+            assert!(
+                sieved.q_odd.significant_bits() * 10 < plain.q_odd.significant_bits() * 9,
+                "{threads} thread(s): Q has {} bits sieved, {} plain",
+                sieved.q_odd.significant_bits(),
+                plain.q_odd.significant_bits()
+            );
+            assert!(sieved.t < plain.t);
         }
     }
 }

@@ -31,6 +31,7 @@ mod digits;
 mod fixture;
 mod guard;
 mod progress;
+mod sieve;
 
 pub use checksums::{ChecksumMismatch, KnownChecksum, known_checksums, verify_known_checksums};
 pub use control::{Cancelled, Control, Phase, Progress, Unobserved};

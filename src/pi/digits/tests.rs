@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::pi::approximation::terms_for;
 use crate::pi::checksums::verify_known_checksums;
-use crate::pi::chudnovsky::{LEAF_TERMS, PARALLEL_MIN_TERMS};
+use crate::pi::chudnovsky::{LEAF_TERMS, PARALLEL_MIN_TERMS, UNSIEVED_LEVELS};
 use crate::pi::control::{Progress, Unobserved};
 use crate::pi::decimal::LEAF_DIGITS;
 use crate::pi::fixture::trusted_decimals;
@@ -108,6 +108,17 @@ fn sizes_around_the_leaf_block_match_the_trusted_fixture() {
             assert_trusted(n, 1);
             assert_trusted(n, 2);
         }
+    }
+}
+
+#[test]
+fn sizes_around_the_first_merge_that_divides_out_common_factors_match_the_trusted_fixture() {
+    // The merges of ranges of at most N >> UNSIEVED_LEVELS terms divide out common factors:
+    // below this N none does, above it the merges of two leaves do.
+    let first_sieved = (2 * LEAF_TERMS + 1) << UNSIEVED_LEVELS;
+    for n in decimals_around_terms(first_sieved) {
+        assert_trusted(n, 1);
+        assert_trusted(n, 2);
     }
 }
 
