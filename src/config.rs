@@ -101,7 +101,7 @@ pub struct DigitsArgs {
     /// Threads to compute with.
     #[arg(long, default_value = "1")]
     pub threads: NonZeroUsize,
-    /// Print the time of each phase to stderr.
+    /// Print the time of each phase to stderr, and the share the progress bar gives it.
     #[arg(long)]
     pub timings: bool,
 }

@@ -10,7 +10,8 @@ use tracing::info;
 use crate::{pi, storage::Storage};
 
 /// `pilane digits N`: `3.` and N decimals on stdout, nothing else; with `timings`, the time of
-/// each phase on stderr.
+/// each phase on stderr, beside the share of the progress bar the engine's cost model gave it
+/// (the two shares should be close: that is how the model is refitted).
 pub fn print_digits(n: u64, threads: usize, timings: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let timer = PhaseTimer::default();
@@ -29,10 +30,11 @@ pub fn print_digits(n: u64, threads: usize, timings: bool) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Times the phases of one computation from its progress reports.
+/// Times the phases of one computation from its progress reports, and keeps the fraction of the
+/// progress at which each began.
 #[derive(Default)]
 struct PhaseTimer {
-    phases: Mutex<Vec<(pi::Phase, Instant)>>,
+    phases: Mutex<Vec<(pi::Phase, Instant, f64)>>,
 }
 
 impl pi::Control for PhaseTimer {
@@ -40,9 +42,9 @@ impl pi::Control for PhaseTimer {
         let mut phases = self.phases.lock().unwrap_or_else(PoisonError::into_inner);
         if phases
             .last()
-            .is_none_or(|(phase, _)| *phase != progress.phase)
+            .is_none_or(|(phase, _, _)| *phase != progress.phase)
         {
-            phases.push((progress.phase, Instant::now()));
+            phases.push((progress.phase, Instant::now(), progress.fraction));
         }
     }
 
@@ -54,16 +56,22 @@ impl pi::Control for PhaseTimer {
 impl PhaseTimer {
     fn print(&self, computed: Duration, written: Duration) {
         let phases = self.phases.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(&(_, first)) = phases.first() else {
+        let Some(&(_, first, _)) = phases.first() else {
             return;
         };
         let end = first + computed;
-        for (i, (phase, start)) in phases.iter().enumerate() {
-            let until = phases.get(i + 1).map_or(end, |(_, next)| *next);
+        eprintln!("{:<12} {:>11} {:>6} {:>10}", "phase", "time", "share", "estimated");
+        for (i, (phase, start, fraction)) in phases.iter().enumerate() {
+            let (until, next_fraction) = phases
+                .get(i + 1)
+                .map_or((end, 1.0), |(_, next, fraction)| (*next, *fraction));
+            let took = until - *start;
             eprintln!(
-                "{:<12} {:>9.3} s",
+                "{:<12} {:>9.3} s {:>5.1}% {:>9.1}%",
                 phase.as_str(),
-                (until - *start).as_secs_f64()
+                took.as_secs_f64(),
+                100.0 * took.as_secs_f64() / computed.as_secs_f64(),
+                100.0 * (next_fraction - fraction),
             );
         }
         eprintln!("{:<12} {:>9.3} s", "output", written.as_secs_f64());

@@ -31,6 +31,37 @@ fn pilane_digits_with_two_threads_prints_the_same_digits() {
 }
 
 #[test]
+fn pilane_digits_with_timings_prints_each_phase_and_its_estimated_share_to_stderr() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pilane"))
+        .args(["digits", "20000", "--timings"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim_end(),
+        &fixture_pi()[..20_002],
+        "the digits stay alone on stdout"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let estimated: f64 = ["series", "square root", "division", "conversion"]
+        .iter()
+        .map(|phase| {
+            let line = stderr
+                .lines()
+                .find(|line| line.starts_with(phase))
+                .unwrap_or_else(|| panic!("no {phase} line in {stderr}"));
+            let share = line
+                .split_whitespace()
+                .last()
+                .and_then(|share| share.strip_suffix('%'))
+                .and_then(|share| share.parse::<f64>().ok());
+            share.unwrap_or_else(|| panic!("no estimated share in {line:?}"))
+        })
+        .sum();
+    assert!((estimated - 100.0).abs() < 0.5, "the estimates add up to {estimated}%");
+    assert!(stderr.lines().any(|line| line.starts_with("total")));
+}
+
+#[test]
 fn pilane_migrate_creates_the_schema_and_can_run_twice() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let url = format!("sqlite://{}", dir.path().join("fresh.db").display());
