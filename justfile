@@ -39,12 +39,13 @@ bench-native: gmp-native
     LIBRARY_PATH="$PWD/target/gmp-native/lib" C_INCLUDE_PATH="$PWD/target/gmp-native/include" \
         cargo bench --bench pi --features bench-gmp-system
 
-# Whole processes side by side, as docs/PERFORMANCE.md measures them: pilane on 1 and 2 threads and GMP
-compare n="10000000": gmp-native
+# Whole processes side by side, alternating round by round, as docs/PERFORMANCE.md measures them:
+# pilane on 1 and 2 threads and GMP, median wall times
+compare n="10000000" rounds="5": gmp-native
     cargo build --release
     LIBRARY_PATH="$PWD/target/gmp-native/lib" C_INCLUDE_PATH="$PWD/target/gmp-native/include" \
         cargo build --release --features bench-gmp-system --example gmp-digits
-    hyperfine --warmup 1 --runs 5 -N \
+    bash benches/compare.sh {{rounds}} \
         './target/release/examples/gmp-digits {{n}}' \
         './target/release/pilane digits {{n}} --threads 1' \
         './target/release/pilane digits {{n}} --threads 2'

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Whole processes side by side: runs each command once per round, in turn, and prints the median
+# wall time of each. Alternating round by round, rather than hyperfine's runs of one command in a
+# row, spreads this shared machine's slow minutes over every command alike, so ratios between
+# the medians hold even when the machine's speed drifts.
+#
+# Usage: benches/compare.sh ROUNDS COMMAND... (each command one quoted string; output discarded)
+set -euo pipefail
+
+rounds=$1
+shift
+declare -a times
+for ((round = 1; round <= rounds; round++)); do
+    index=0
+    for command in "$@"; do
+        start=$(date +%s.%N)
+        # shellcheck disable=SC2086 # each command is split into its words on purpose
+        $command >/dev/null
+        end=$(date +%s.%N)
+        times[index]="${times[index]:-} $(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')"
+        index=$((index + 1))
+    done
+done
+index=0
+for command in "$@"; do
+    echo "${times[index]}" | tr ' ' '\n' | grep . | sort -n |
+        awk -v name="$command" '{ t[NR] = $1 } END {
+            printf "%-60s median %7.2f s  (", name, t[int((NR + 1) / 2)]
+            for (i = 1; i <= NR; i++) printf "%s%.2f", (i > 1 ? " " : ""), t[i]
+            printf ")\n" }'
+    index=$((index + 1))
+done
