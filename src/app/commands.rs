@@ -60,7 +60,10 @@ impl PhaseTimer {
             return;
         };
         let end = first + computed;
-        eprintln!("{:<12} {:>11} {:>6} {:>10}", "phase", "time", "share", "estimated");
+        eprintln!(
+            "{:<12} {:>11} {:>6} {:>10}",
+            "phase", "time", "share", "estimated"
+        );
         for (i, (phase, start, fraction)) in phases.iter().enumerate() {
             let (until, next_fraction) = phases
                 .get(i + 1)

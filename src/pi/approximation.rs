@@ -54,7 +54,7 @@ pub(crate) fn square_root(digits: u64) -> Natural {
 /// where $T$ is time, $M$ is additional memory and $n$ is $D$: one multiplication and one
 /// division of $n$-digit numbers.
 pub(crate) fn quotient(sum: SeriesSum, root: Natural) -> Natural {
-    // Q and T carry about twice the bits that the quotient needs; only their ratio matters, so
+    // Q and T carry more bits than the quotient needs; only their ratio matters, so
     // they are cut to the precision of the square root before the division.
     let keep = root.significant_bits() + DIVISION_GUARD_BITS;
     let q_bits = sum.q_odd.significant_bits() + sum.q_shift;

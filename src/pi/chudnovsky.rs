@@ -88,7 +88,8 @@ struct Splitting {
     primes: Option<Primes>,
 }
 
-/// The odd prime factors of $P$ (empty when $P$ is not needed) and of $Q$.
+/// The odd prime factors of $P$ (empty when $P$ is not needed) and of $Q$. $P$'s primes above
+/// $N$, which no $Q$ has, are left out.
 struct Primes {
     p: PrimePowers,
     q: PrimePowers,
@@ -145,8 +146,13 @@ pub(crate) fn sum(
     progress: &Reporter<'_>,
 ) -> Result<SeriesSum, Cancelled> {
     let terms = terms.max(1);
-    // The largest odd factor of a term below N is 6N - 7.
-    let sieve = Sieve::up_to(terms.saturating_mul(6), &|| progress.is_cancelled())?;
+    // Only ranges of more than one leaf divide out common factors: smaller series need no sieve.
+    let sieve = if terms >> UNSIEVED_LEVELS > LEAF_TERMS {
+        // The largest odd factor of a term below N is 6N - 7.
+        Sieve::up_to(terms.saturating_mul(6), &|| progress.is_cancelled())?
+    } else {
+        None
+    };
     sum_with(terms, threads, sieve.as_ref(), progress)
 }
 
@@ -382,13 +388,13 @@ fn leaf_primes(a: u64, b: u64, need_p: bool, terms: u64, sieve: &Sieve) -> Prime
         }
         sieve.push_factors(k >> k.trailing_zeros(), 3, u64::MAX, &mut q);
     }
-    // Exponents stay far below 2^32: the sieve stops at 6N < 2^32, and 3 divides Q about 3.5N
-    // times.
-    let terms = (b.saturating_sub(first)) as u32;
+    // A leaf has at most LEAF_TERMS terms; summed up the tree, exponents stay below 2^32, as
+    // 3 divides Q about 3.5N times and the sieve stops at 6N < 2^32.
+    let counted = u32::try_from(b.saturating_sub(first)).expect("a leaf is a few terms");
     q.extend(
         Q_ODD_FACTOR_PRIMES
             .iter()
-            .map(|&(prime, exponent)| (prime, exponent * terms)),
+            .map(|&(prime, exponent)| (prime, exponent * counted)),
     );
     Primes {
         p: PrimePowers::from_factors(p),
@@ -501,7 +507,7 @@ fn merge(left: Splitting, right: Splitting, needs: Needs, parallel: bool) -> Spl
 
 #[cfg(test)]
 mod tests {
-    use malachite::base::num::arithmetic::traits::Pow;
+    use malachite::base::num::arithmetic::traits::{Gcd, Pow};
 
     use super::*;
     use crate::pi::control::Unobserved;
@@ -588,6 +594,25 @@ mod tests {
             let primes = leaf_primes(a, b, true, u64::MAX, &sieve);
             assert_eq!(Some(primes.p.value()), leaf.p, "P of [{a}, {b})");
             assert_eq!(primes.q.value(), leaf.q_odd, "Q of [{a}, {b})");
+
+            // With N = 3,000, what is left out of P is a product of primes above 3,000 alone.
+            let below_n = leaf_primes(a, b, true, 3_000, &sieve);
+            let p = leaf.p.expect("a leaf has its P");
+            let left_out = (&p).div_exact(below_n.p.value());
+            assert_eq!(below_n.p.value() * &left_out, p, "P of [{a}, {b})");
+            // Every odd prime up to N divides the product of the odd numbers up to N.
+            let odd_numbers_to_n: Natural = (1..=3_000u64).step_by(2).product();
+            assert!(
+                left_out.gcd(odd_numbers_to_n) == 1u32,
+                "a prime below N was left out of P of [{a}, {b})"
+            );
+
+            let without_p = leaf_primes(a, b, false, 3_000, &sieve);
+            assert!(
+                without_p.p.is_one(),
+                "P's primes are listed only when P is needed"
+            );
+            assert_eq!(without_p.q, primes.q);
         }
     }
 

@@ -57,7 +57,10 @@ fn pilane_digits_with_timings_prints_each_phase_and_its_estimated_share_to_stder
             share.unwrap_or_else(|| panic!("no estimated share in {line:?}"))
         })
         .sum();
-    assert!((estimated - 100.0).abs() < 0.5, "the estimates add up to {estimated}%");
+    assert!(
+        (estimated - 100.0).abs() < 0.5,
+        "the estimates add up to {estimated}%"
+    );
     assert!(stderr.lines().any(|line| line.starts_with("total")));
 }
 

@@ -114,8 +114,8 @@ fn sizes_around_the_leaf_block_match_the_trusted_fixture() {
 #[test]
 fn sizes_around_the_first_merge_that_divides_out_common_factors_match_the_trusted_fixture() {
     // The merges of ranges of at most N >> UNSIEVED_LEVELS terms divide out common factors:
-    // below this N none does, above it the merges of two leaves do.
-    let first_sieved = (2 * LEAF_TERMS + 1) << UNSIEVED_LEVELS;
+    // from this N on, a range of two leaves does.
+    let first_sieved = (LEAF_TERMS + 1) << UNSIEVED_LEVELS;
     for n in decimals_around_terms(first_sieved) {
         assert_trusted(n, 1);
         assert_trusted(n, 2);
