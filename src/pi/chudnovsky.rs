@@ -30,33 +30,32 @@
 //! $Q$ the cubes of the odd parts of $k$). Below the top levels of the tree, a merge divides their
 //! greatest common divisor $g$ out of both first, $P = (P_l/g) P_r$, $Q = Q_l (Q_r/g)$,
 //! $T = T_l (Q_r/g) + (P_l/g) T_r$: the three are divided by the same $g$, so every ratio the
-//! parents use stays exact, and the numbers multiplied above shrink (Q of $10^7$ digits has
-//! about 40 M bits instead of 63 M). The factors are tracked as lists of prime powers, from a [`Sieve`]
-//! (H. Xue's `gmp-chudnovsky`). The divisions and the lists cost about half of what the smaller
-//! products save.
+//! parents use stays exact, and the numbers multiplied above shrink ($Q$ of $10^7$ digits has
+//! about 40 M bits instead of 63 M). The factors are tracked as lists of prime powers (see
+//! `common_factors`; H. Xue's `gmp-chudnovsky`). The divisions and the lists cost about half
+//! of what the smaller products save.
 
 use std::thread;
 
-use malachite::base::num::arithmetic::traits::{DivExact, UnsignedAbs};
+use malachite::base::num::arithmetic::traits::UnsignedAbs;
 use malachite::base::num::basic::traits::{One, Zero};
 use malachite::{Integer, Natural};
 
 use malachite::base::num::logic::traits::SignificantBits;
 
+use super::common_factors::{self, Primes};
 use super::control::Cancelled;
 use super::cost;
 use super::detach::detached;
 use super::progress::Reporter;
-use super::sieve::{PrimePowers, Sieve};
+use super::sieve::Sieve;
 
 const A: u64 = 13_591_409;
 const B: u64 = 545_140_134;
 /// The odd part of 640320³ / 24.
-const Q_ODD_FACTOR: u64 = 333_833_583_375;
+pub(super) const Q_ODD_FACTOR: u64 = 333_833_583_375;
 /// The exponent of two in 640320³ / 24.
 const Q_TWOS: u64 = 15;
-/// [`Q_ODD_FACTOR`] as prime powers: $3^2 \cdot 5^3 \cdot 23^3 \cdot 29^3$.
-const Q_ODD_FACTOR_PRIMES: [(u32, u32); 4] = [(3, 2), (5, 3), (23, 3), (29, 3)];
 
 /// The top levels of the tree, which do not divide out common factors: there the divisors grow
 /// big enough that the exact divisions cost more than the smaller products save. 4 to 6 measured
@@ -86,13 +85,6 @@ struct Splitting {
     q_shift: u64,
     t: Integer,
     primes: Option<Primes>,
-}
-
-/// The odd prime factors of $P$ (empty when $P$ is not needed) and of $Q$. $P$'s primes above
-/// $N$, which no $Q$ has, are left out.
-struct Primes {
-    p: PrimePowers,
-    q: PrimePowers,
 }
 
 /// What the parent of a range needs from it besides $Q$ and $T$.
@@ -276,7 +268,7 @@ fn split(
             if needs.primes
                 && let Some(sieve) = summation.sieve
             {
-                block.primes = Some(leaf_primes(a, b, needs.p, summation.terms, sieve));
+                block.primes = Some(Primes::of_leaf(a, b, needs.p, summation.terms, sieve));
             }
             if !needs.p {
                 block.p = None;
@@ -370,38 +362,6 @@ fn split_leaf(a: u64, b: u64) -> Splitting {
     }
 }
 
-/// The odd prime factors of $P$ (when `need_p`) and $Q$ of a small range, from the sieve.
-///
-/// The odd primes of $Q$ are those of $k < N$ = `terms` and of [`Q_ODD_FACTOR`], all below $N$
-/// (but for tiny $N$), so a prime of $P$ above $N$ never divides a $Q$: it is left out of the list.
-fn leaf_primes(a: u64, b: u64, need_p: bool, terms: u64, sieve: &Sieve) -> Primes {
-    let largest = terms.max(29);
-    // p_0 = q_0 = 1.
-    let first = a.max(1);
-    let mut p = Vec::new();
-    let mut q = Vec::new();
-    for k in first..b {
-        if need_p {
-            for factor in [6 * k - 5, 2 * k - 1, 6 * k - 1] {
-                sieve.push_factors(factor, 1, largest, &mut p);
-            }
-        }
-        sieve.push_factors(k >> k.trailing_zeros(), 3, u64::MAX, &mut q);
-    }
-    // A leaf has at most LEAF_TERMS terms; summed up the tree, exponents stay below 2^32, as
-    // 3 divides Q about 3.5N times and the sieve stops at 6N < 2^32.
-    let counted = u32::try_from(b.saturating_sub(first)).expect("a leaf is a few terms");
-    q.extend(
-        Q_ODD_FACTOR_PRIMES
-            .iter()
-            .map(|&(prime, exponent)| (prime, exponent * counted)),
-    );
-    Primes {
-        p: PrimePowers::from_factors(p),
-        q: PrimePowers::from_factors(q),
-    }
-}
-
 /// $p_k$ and $q_k$ of one term, each as two factors, with the powers of two of $q_k$ apart.
 struct Factors {
     p: [Natural; 2],
@@ -444,7 +404,7 @@ impl Factors {
 /// dividing the common factors of $P_l$ and $Q_r$ out of both when the ranges bring their primes.
 /// With `parallel`, the products are shared between this thread and one more.
 fn merge(left: Splitting, right: Splitting, needs: Needs, parallel: bool) -> Splitting {
-    let mut left_p = left.p.expect("left ranges are always split with their P");
+    let left_p = left.p.expect("left ranges are always split with their P");
     let right_p = if needs.p {
         Some(
             right
@@ -454,25 +414,14 @@ fn merge(left: Splitting, right: Splitting, needs: Needs, parallel: bool) -> Spl
     } else {
         None
     };
-    let mut right_q = right.q_odd;
-    let primes = match (left.primes, right.primes) {
-        (Some(mut left_primes), Some(mut right_primes)) => {
-            let common = left_primes.p.take_common(&mut right_primes.q);
-            if !common.is_one() {
-                let common = common.value();
-                left_p = left_p.div_exact(&common);
-                right_q = right_q.div_exact(common);
-            }
-            needs.primes.then(|| Primes {
-                p: if needs.p {
-                    left_primes.p.times(right_primes.p)
-                } else {
-                    PrimePowers::default()
-                },
-                q: left_primes.q.times(right_primes.q),
-            })
-        }
-        _ => None,
+    let (left_p, right_q, primes) = match (left.primes, right.primes) {
+        (Some(left_primes), Some(right_primes)) => common_factors::divide_out(
+            (left_p, left_primes),
+            (right.q_odd, right_primes),
+            needs.p,
+            needs.primes,
+        ),
+        _ => (left_p, right.q_odd, None),
     };
     let (left_t_sign, left_t) = (left.t >= 0u32, left.t.unsigned_abs());
     let (right_t_sign, right_t) = (right.t >= 0u32, right.t.unsigned_abs());
@@ -507,7 +456,7 @@ fn merge(left: Splitting, right: Splitting, needs: Needs, parallel: bool) -> Spl
 
 #[cfg(test)]
 mod tests {
-    use malachite::base::num::arithmetic::traits::{Gcd, Pow};
+    use malachite::base::num::arithmetic::traits::{DivExact, Gcd, Pow};
 
     use super::*;
     use crate::pi::control::Unobserved;
@@ -575,15 +524,6 @@ mod tests {
     }
 
     #[test]
-    fn the_constant_factor_of_q_is_the_product_of_its_prime_powers() {
-        let product: u64 = Q_ODD_FACTOR_PRIMES
-            .iter()
-            .map(|&(prime, exponent)| u64::from(prime).pow(exponent))
-            .product();
-        assert_eq!(product, Q_ODD_FACTOR);
-    }
-
-    #[test]
     fn a_leafs_prime_powers_multiply_back_to_its_p_and_q() {
         let sieve = Sieve::up_to(6 * 3_000, &|| false)
             .expect("not cancelled")
@@ -591,12 +531,12 @@ mod tests {
         for (a, b) in [(0, LEAF_TERMS), (2_000, 2_000 + LEAF_TERMS)] {
             let leaf = split_leaf(a, b);
             // With N beyond every factor, no prime of P is left out.
-            let primes = leaf_primes(a, b, true, u64::MAX, &sieve);
+            let primes = Primes::of_leaf(a, b, true, u64::MAX, &sieve);
             assert_eq!(Some(primes.p.value()), leaf.p, "P of [{a}, {b})");
             assert_eq!(primes.q.value(), leaf.q_odd, "Q of [{a}, {b})");
 
             // With N = 3,000, what is left out of P is a product of primes above 3,000 alone.
-            let below_n = leaf_primes(a, b, true, 3_000, &sieve);
+            let below_n = Primes::of_leaf(a, b, true, 3_000, &sieve);
             let p = leaf.p.expect("a leaf has its P");
             let left_out = (&p).div_exact(below_n.p.value());
             assert_eq!(below_n.p.value() * &left_out, p, "P of [{a}, {b})");
@@ -607,7 +547,7 @@ mod tests {
                 "a prime below N was left out of P of [{a}, {b})"
             );
 
-            let without_p = leaf_primes(a, b, false, 3_000, &sieve);
+            let without_p = Primes::of_leaf(a, b, false, 3_000, &sieve);
             assert!(
                 without_p.p.is_one(),
                 "P's primes are listed only when P is needed"

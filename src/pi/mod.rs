@@ -9,6 +9,8 @@
 //!
 //! One algorithm per file:
 //! - `chudnovsky`: the series, by binary splitting, optionally on several threads;
+//! - `common_factors`, `sieve`: the common factors of $P$ and $Q$ divided out at the series'
+//!   merges, from a table of smallest prime factors;
 //! - `approximation`: $\pi \cdot 10^D$ to within 2 units from the series;
 //! - `guard`: whether guard digits decide a truncation;
 //! - `decimal`: conversion to decimal, by divide and conquer over shared powers of ten, divided
@@ -22,6 +24,7 @@
 mod approximation;
 mod checksums;
 mod chudnovsky;
+mod common_factors;
 mod control;
 mod cost;
 mod decimal;
