@@ -1,15 +1,20 @@
 //! The command line: `pilane digits N` and `pilane migrate`.
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use crate::helpers::fixture_pi;
 
+/// Runs the real binary with `args` to the end, keeping its output.
+fn pilane(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pilane"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
 #[test]
 fn pilane_digits_prints_three_point_and_n_decimals_and_nothing_else() {
-    let output = Command::new(env!("CARGO_BIN_EXE_pilane"))
-        .args(["digits", "1000"])
-        .output()
-        .expect("the binary runs");
+    let output = pilane(&["digits", "1000"]);
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
@@ -20,10 +25,7 @@ fn pilane_digits_prints_three_point_and_n_decimals_and_nothing_else() {
 
 #[test]
 fn pilane_digits_with_two_threads_prints_the_same_digits() {
-    let output = Command::new(env!("CARGO_BIN_EXE_pilane"))
-        .args(["digits", "20000", "--threads", "2"])
-        .output()
-        .expect("the binary runs");
+    let output = pilane(&["digits", "20000", "--threads", "2"]);
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim_end(),
         &fixture_pi()[..20_002]
@@ -32,10 +34,7 @@ fn pilane_digits_with_two_threads_prints_the_same_digits() {
 
 #[test]
 fn pilane_digits_with_timings_prints_each_phase_and_its_estimated_share_to_stderr() {
-    let output = Command::new(env!("CARGO_BIN_EXE_pilane"))
-        .args(["digits", "20000", "--timings"])
-        .output()
-        .expect("the binary runs");
+    let output = pilane(&["digits", "20000", "--timings"]);
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim_end(),
         &fixture_pi()[..20_002],
@@ -80,10 +79,7 @@ fn pilane_migrate_creates_the_schema_and_can_run_twice() {
 
 #[test]
 fn a_bad_flag_is_refused_with_a_message_naming_it() {
-    let output = Command::new(env!("CARGO_BIN_EXE_pilane"))
-        .args(["serve", "--max-digits", "lots"])
-        .output()
-        .expect("the binary runs");
+    let output = pilane(&["serve", "--max-digits", "lots"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--max-digits"));
 }
