@@ -15,14 +15,13 @@ use std::{
 };
 
 use axum::{Router, extract::ConnectInfo, http::Request};
-use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
     service::TowerToHyperService,
 };
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tracing::{debug, warn};
@@ -53,27 +52,7 @@ pub async fn serve(
     let connections = GracefulShutdown::new();
     // Connections accepted whose first request has not reached the router yet.
     let unheard = Arc::new(AtomicUsize::new(0));
-    loop {
-        let accepted = tokio::select! {
-            biased;
-            () = stop_accepting.cancelled() => {
-                // Connections the kernel already completed would be reset when the listener
-                // closes: take them, and serve them like the others.
-                match listener.accept().now_or_never() {
-                    Some(accepted) => accepted,
-                    None => break,
-                }
-            }
-            accepted = listener.accept() => accepted,
-        };
-        let (stream, remote) = match accepted {
-            Ok(accepted) => accepted,
-            Err(err) => {
-                warn!(error = %err, "could not accept a connection");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-                continue;
-            }
-        };
+    let serve_connection = |stream: TcpStream, remote: SocketAddr| {
         let heard = Heard::new(&unheard);
         let first_request = heard.clone();
         // Handlers and the rate limiter see the client's address as axum's `ConnectInfo`.
@@ -96,8 +75,28 @@ pub async fn serve(
             }
             heard.mark();
         });
+    };
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = stop_accepting.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, remote)) => serve_connection(stream, remote),
+            Err(err) => {
+                warn!(error = %err, "could not accept a connection");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
     }
-    drop(listener);
+    // Connections the kernel already completed would be reset when the listener closes: take
+    // them, and serve them like the others. They are taken with `accept` itself until the queue
+    // is empty, not through tokio's readiness, which can lag the kernel by a reactor turn (long
+    // enough, under load, for a client's request to land in the queue and then be reset).
+    for (stream, remote) in backlog(listener) {
+        serve_connection(stream, remote);
+    }
     // hyper closes a connection with no request in flight at once, and one accepted a moment
     // ago may not have had its request read yet: its client would see a reset. Wait (briefly)
     // until every connection has been heard; kept-alive ones from before are idle and close.
@@ -107,6 +106,34 @@ pub async fn serve(
     }
     debug!(open = connections.count(), "closing open connections");
     connections.shutdown().await;
+}
+
+/// Accepts what is left in `listener`'s queue, until the kernel says it is empty, and closes it.
+fn backlog(listener: TcpListener) -> Vec<(TcpStream, SocketAddr)> {
+    let mut accepted = Vec::new();
+    let listener = match listener.into_std() {
+        Ok(listener) => listener,
+        Err(err) => {
+            warn!(error = %err, "could not take the last connections off the socket");
+            return accepted;
+        }
+    };
+    loop {
+        let taken = listener.accept().and_then(|(stream, remote)| {
+            // Accepted sockets do not inherit the listener's non-blocking mode.
+            stream.set_nonblocking(true)?;
+            Ok((TcpStream::from_std(stream)?, remote))
+        });
+        match taken {
+            Ok(connection) => accepted.push(connection),
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => return accepted,
+            Err(err) => {
+                // Out of file descriptors, say: the rest of the queue is reset with the socket.
+                warn!(error = %err, "could not accept a connection at the close");
+                return accepted;
+            }
+        }
+    }
 }
 
 /// One connection's place in the count of connections not heard from yet, given up at its first
@@ -130,5 +157,33 @@ impl Heard {
         if self.counted.swap(false, Ordering::AcqRel) {
             self.unheard.fetch_sub(1, Ordering::AcqRel);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_connection_waiting_in_the_queue_at_the_close_is_taken_not_reset() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a socket");
+        let address = listener.local_addr().expect("its address");
+        // The kernel completes these handshakes on its own; nobody has accepted them yet, and
+        // tokio has not been asked whether the socket is readable.
+        let clients: Vec<_> = (0..5)
+            .map(|_| std::net::TcpStream::connect(address).expect("a connection"))
+            .collect();
+
+        let taken = backlog(listener);
+
+        assert_eq!(taken.len(), clients.len());
+        let mut ports: Vec<_> = taken.iter().map(|(_, remote)| remote.port()).collect();
+        let mut expected: Vec<_> = clients
+            .iter()
+            .map(|client| client.local_addr().expect("its address").port())
+            .collect();
+        ports.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(ports, expected, "the queued clients, each once");
     }
 }
