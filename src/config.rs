@@ -2,12 +2,13 @@
 //! names the flag or variable that was wrong and exits before anything starts.
 
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     num::{NonZeroU32, NonZeroUsize},
     time::Duration,
 };
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,6 +66,10 @@ pub struct ServeArgs {
     /// ...and per minute after it; beyond that it gets 429 with Retry-After.
     #[arg(long, env = "PILANE_SUBMIT_PER_MINUTE", default_value_t = Limits::DEFAULT.submit_per_minute)]
     pub submit_per_minute: NonZeroU32,
+    /// Proxies (addresses or networks, comma-separated) whose requests name their client in
+    /// `X-Forwarded-For`; the rate limit then counts that client instead of the proxy.
+    #[arg(long, env = "PILANE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
     /// Seconds an ordinary request may take before it is answered 503 (live streams are exempt).
     #[arg(long, env = "PILANE_REQUEST_TIMEOUT", default_value_t = Limits::DEFAULT.request_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
@@ -139,6 +144,15 @@ fn parse_instance_id(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
+/// A network (`10.0.0.0/8`, `fd00::/8`) or one address (`127.0.0.1`).
+fn parse_network(value: &str) -> Result<IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<IpNet>()
+        .or_else(|_| value.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{value:?} is not an address or a network like 10.0.0.0/8"))
+}
+
 /// What the server runs with, resolved from [`ServeArgs`].
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -154,6 +168,8 @@ pub struct Config {
     /// connections.
     pub drain_linger: Duration,
     pub limits: Limits,
+    /// Peers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpNet>,
     /// How long a claim holds without a heartbeat.
     pub lease: Duration,
     /// Lost runs of one task before it fails.
@@ -209,6 +225,7 @@ impl From<&ServeArgs> for Config {
                 request_timeout: Duration::from_secs(args.request_timeout),
                 header_timeout: Duration::from_secs(args.header_timeout),
             },
+            trusted_proxies: args.trusted_proxies.clone(),
             lease: Duration::from_secs(args.lease),
             max_attempts: args.max_attempts,
             instance_id: args.instance_id.clone(),
@@ -233,6 +250,7 @@ impl Config {
                 submit_per_minute: NonZeroU32::MAX,
                 ..Limits::DEFAULT
             },
+            trusted_proxies: Vec::new(),
             lease: Duration::from_secs(30),
             max_attempts: 3,
             instance_id: None,

@@ -14,7 +14,7 @@ use crate::{
     events::Bus,
     storage::{FileLock, Lost, Storage, lock_sqlite_file},
     tasks::{Cores, Runner, RunnerConfig, TaskLimits, Tasks},
-    web::{AppState, Lifecycle, SubmitLimiter, live::LiveFeed, router, server},
+    web::{AppState, Lifecycle, SubmitLimiter, TrustedProxies, live::LiveFeed, router, server},
 };
 
 /// How often the runner looks for work nobody announced.
@@ -186,6 +186,7 @@ impl App {
             lifecycle: Lifecycle::new(shutdown.clone()),
             limits: config.limits,
             submissions: SubmitLimiter::new(&config.limits),
+            proxies: TrustedProxies::new(&config.trusted_proxies),
         };
         info!(total_ms = ms(started), "started");
         Ok(Self {

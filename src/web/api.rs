@@ -14,9 +14,9 @@ use serde_json::Value;
 
 use super::{
     AppState, WebError,
+    client_ip::ClientIp,
     error::ApiError,
     params::{parse_cursor, parse_number, parse_task_id},
-    rate_limit::ClientIp,
 };
 use crate::{
     domain::{DigitCountError, StageEvent, Status, Task, TaskId},

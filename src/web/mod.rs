@@ -17,12 +17,14 @@
 //!
 //! Around every route: request logs and metrics, the security headers and the cross-site check
 //! ([`security`]), a body limit (413), and, for all but the live stream, a request timeout (503).
-//! Submissions are rate limited per client ([`rate_limit`]). [`server`] serves it all with a
+//! Submissions are rate limited per client ([`rate_limit`]; behind trusted proxies the client is
+//! read from `X-Forwarded-For`, [`client_ip`]). [`server`] serves it all with a
 //! header-read timeout and a graceful drain.
 
 mod api;
 mod assets;
 mod body_limit;
+mod client_ip;
 mod error;
 mod estimate;
 mod health;
@@ -50,6 +52,7 @@ use tower::ServiceBuilder;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use client_ip::TrustedProxies;
 pub use error::{ApiError, WebError};
 pub use rate_limit::SubmitLimiter;
 pub use security::CONTENT_SECURITY_POLICY;

@@ -5,24 +5,20 @@
 //! error there: in the page for the form (htmx shows it above the form, which keeps what was
 //! typed), as `{"error": ...}` for the API, both with `Retry-After`.
 //!
-//! Clients are told apart by the address of the TCP peer. Behind a reverse proxy every client has
-//! the proxy's address: limit there instead (the README's proxy example does).
+//! Clients are told apart by [`ClientIp`]: the TCP peer, or behind a trusted proxy the address
+//! the proxy heard from (see `client_ip`).
 
 use std::{
-    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
+    net::IpAddr,
     sync::{
         Arc,
         atomic::{AtomicU32, Ordering},
     },
 };
 
-use axum::{
-    extract::{ConnectInfo, FromRequestParts},
-    http::request::Parts,
-};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 
-use super::WebError;
+use super::{WebError, client_ip::ClientIp};
 use crate::config::Limits;
 
 /// Forget clients that have been quiet for a whole allowance after this many checks, so the
@@ -57,40 +53,9 @@ impl SubmitLimiter {
     }
 }
 
-/// The address of the client's end of the connection. An IPv6 client is known by its /64: one
-/// host usually holds a whole /64 and could otherwise take a fresh allowance per address.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
-
-impl ClientIp {
-    fn new(ip: IpAddr) -> Self {
-        match ip {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => Self(IpAddr::V4(v4)),
-                None => Self(IpAddr::V6(Ipv6Addr::from_bits(
-                    v6.to_bits() & !u128::from(u64::MAX),
-                ))),
-            },
-            v4 => Self(v4),
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        // The server always sets it; a router driven without one (a unit test) is one client.
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
-        Ok(Self::new(ip))
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::net::Ipv4Addr;
     use std::num::NonZeroU32;
 
     use super::*;

@@ -6,7 +6,7 @@ use std::sync::{
 use axum::extract::FromRef;
 use tokio_util::sync::CancellationToken;
 
-use super::{live::LiveFeed, rate_limit::SubmitLimiter};
+use super::{client_ip::TrustedProxies, live::LiveFeed, rate_limit::SubmitLimiter};
 use crate::{config::Limits, tasks::Tasks};
 
 /// Everything a handler may use, as cheap handles. Built once by `app`; handlers ask for the
@@ -18,6 +18,7 @@ pub struct AppState {
     pub lifecycle: Lifecycle,
     pub limits: Limits,
     pub submissions: SubmitLimiter,
+    pub proxies: TrustedProxies,
 }
 
 /// Where the process is in its life, as the web layer needs to know it.
@@ -86,5 +87,11 @@ impl FromRef<AppState> for Tasks {
 impl FromRef<AppState> for Lifecycle {
     fn from_ref(state: &AppState) -> Self {
         state.lifecycle.clone()
+    }
+}
+
+impl FromRef<AppState> for TrustedProxies {
+    fn from_ref(state: &AppState) -> Self {
+        state.proxies.clone()
     }
 }

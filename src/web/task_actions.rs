@@ -11,11 +11,11 @@ use axum::{
 
 use super::{
     AppState, WebError,
+    client_ip::ClientIp,
     estimate::form_hints,
     htmx::{HxRequest, vary_on_htmx},
     pages::{TableQuery, index_page, load_table},
     params::parse_task_id,
-    rate_limit::ClientIp,
     views::{
         task_form::{Notice, task_form},
         task_table::task_row,

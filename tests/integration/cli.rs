@@ -83,3 +83,15 @@ fn a_bad_flag_is_refused_with_a_message_naming_it() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--max-digits"));
 }
+
+#[test]
+fn a_trusted_proxy_that_is_not_an_address_or_a_network_is_refused_with_a_message() {
+    let output = pilane(&["serve", "--trusted-proxies", "10.0.0.0/8,proxy.internal"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--trusted-proxies"), "{stderr}");
+    assert!(
+        stderr.contains("\"proxy.internal\" is not an address"),
+        "{stderr}"
+    );
+}

@@ -184,6 +184,44 @@ async fn a_client_submitting_too_fast_gets_429_while_another_client_is_served() 
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance_and_nobody_else_can_claim_one()
+ {
+    // The proxy is 127.0.0.2; 127.0.0.3 is a client reaching the server directly.
+    let app = TestApp::binary(&[
+        ("--submit-burst", "1"),
+        ("--submit-per-minute", "1"),
+        ("--trusted-proxies", "127.0.0.2, 10.0.0.0/8"),
+    ])
+    .await;
+    let proxy = client_from(Ipv4Addr::new(127, 0, 0, 2));
+    let direct = client_from(Ipv4Addr::new(127, 0, 0, 3));
+    let submit = |client: &reqwest::Client, n: u64, forwarded_for: &str| {
+        client
+            .post(app.url("/api/tasks"))
+            .header("x-forwarded-for", forwarded_for)
+            .json(&json!({ "n": n }))
+            .send()
+    };
+
+    let first = submit(&proxy, 1, "203.0.113.1").await.expect("answered");
+    assert_eq!(first.status(), 201);
+    let second = submit(&proxy, 2, "203.0.113.2").await.expect("answered");
+    assert_eq!(second.status(), 201, "another client behind the same proxy");
+    // The client forged an entry; the proxy appended the address it heard from.
+    let again = submit(&proxy, 3, "198.51.100.9, 203.0.113.1")
+        .await
+        .expect("answered");
+    assert_eq!(again.status(), 429, "the first client's allowance is spent");
+
+    // A peer that is not a trusted proxy is counted by its own address, whatever it sends.
+    let claimed = submit(&direct, 4, "203.0.113.3").await.expect("answered");
+    assert_eq!(claimed.status(), 201);
+    let claimed_again = submit(&direct, 5, "203.0.113.4").await.expect("answered");
+    assert_eq!(claimed_again.status(), 429);
+    assert_eq!(app.tasks().await.len(), 3, "nothing refused was written");
+}
+
+#[tokio::test]
 async fn a_database_locked_past_busy_timeout_answers_503_then_recovers_by_itself() {
     let app = TestApp::binary(&[]).await;
     app.submit(100).await;
