@@ -1,9 +1,16 @@
 //! Announcing this instance's changes to the others, and passing theirs to this one's live views.
 //!
 //! A payload is `<instance> <kind> <task id> [<event id>]`, or `<instance> resync`: ids only,
-//! never digits, well under `NOTIFY`'s 8000-byte limit.
+//! never digits, well under `NOTIFY`'s 8000-byte limit. `<instance> probe <number>` is an
+//! instance checking that its own listener still hears; the others ignore it.
+//!
+//! A listening connection whose network is silently gone (a half-open TCP connection: a
+//! firewall's dropped state, a frozen server process) never reports an error: it just stops
+//! delivering. So the listener sends itself a probe through the pool every [`PROBE_EVERY`];
+//! one not heard back by the next is taken for a lost connection, which is listened again with a
+//! resync, as after an error.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -11,11 +18,15 @@ use tracing::{debug, info, warn};
 use crate::{
     domain::{EventId, TaskId},
     events::{Bus, Change, ChangeKind, Message, Outgoing},
-    storage::Storage,
+    storage::{ChangeListener, Storage},
 };
 
 /// How long to wait before listening again after the connection was lost.
 const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
+
+/// How often the listener checks that it still hears its own announcements: a silently lost
+/// connection is noticed within two of these.
+const PROBE_EVERY: Duration = Duration::from_secs(5);
 
 /// Sends `NOTIFY` for every change this instance publishes, in order, until `stop` (and then
 /// whatever was already waiting). A failed announcement is followed, once one gets through, by a
@@ -76,31 +87,9 @@ pub async fn listen(storage: Storage, bus: Bus, origin: String, stop: Cancellati
                     info!("listening for other instances' changes again; live views resync");
                     bus.resync();
                 }
-                loop {
-                    let next = tokio::select! {
-                        () = stop.cancelled() => return,
-                        next = listener.next() => next,
-                    };
-                    match next {
-                        Ok(Some(payload)) => match decode(&payload) {
-                            Some((from, _)) if from == origin => {}
-                            Some((_, Message::Change(change))) => bus.deliver(change),
-                            Some((_, Message::Resync)) => bus.resync(),
-                            None => {
-                                debug!(payload, "ignoring an announcement this version cannot read")
-                            }
-                        },
-                        Ok(None) => {
-                            warn!(
-                                "lost the connection listening for other instances' changes; reconnecting"
-                            );
-                            break;
-                        }
-                        Err(err) => {
-                            warn!(error = %err, "listening for other instances' changes failed; reconnecting");
-                            break;
-                        }
-                    }
+                hear(&storage, &bus, &origin, &mut listener, &stop).await;
+                if stop.is_cancelled() {
+                    return;
                 }
             }
             Err(err) => debug!(error = %err, "could not listen for other instances' changes yet"),
@@ -111,6 +100,87 @@ pub async fn listen(storage: Storage, bus: Bus, origin: String, stop: Cancellati
             () = tokio::time::sleep(RECONNECT_PAUSE) => {}
         }
     }
+}
+
+/// Passes on what `listener` hears until its connection is lost (or goes silent, see the module
+/// documentation) or `stop` fires.
+async fn hear(
+    storage: &Storage,
+    bus: &Bus,
+    origin: &str,
+    listener: &mut ChangeListener,
+    stop: &CancellationToken,
+) {
+    let mut probes =
+        tokio::time::interval_at(tokio::time::Instant::now() + PROBE_EVERY, PROBE_EVERY);
+    probes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The probe sent and not heard back yet: its number, and when it went out.
+    let mut unanswered: Option<(u64, Instant)> = None;
+    let mut sent = 0u64;
+    loop {
+        let next = tokio::select! {
+            () = stop.cancelled() => return,
+            _ = probes.tick() => {
+                if let Some((_, since)) = unanswered {
+                    metrics::counter!("pilane_listener_silent_total").increment(1);
+                    warn!(
+                        silent_ms = since.elapsed().as_millis() as u64,
+                        "the connection listening for other instances' changes stopped hearing; reconnecting"
+                    );
+                    return;
+                }
+                sent += 1;
+                // When the pool cannot reach the database either, the probe proves nothing
+                // about the listener: it is sent again at the next tick.
+                if storage.notify(&probe(origin, sent)).await.is_ok() {
+                    unanswered = Some((sent, Instant::now()));
+                }
+                continue;
+            }
+            next = listener.next() => next,
+        };
+        match next {
+            Ok(Some(payload)) => {
+                if let Some((from, number)) = decode_probe(&payload) {
+                    if from == origin && unanswered.is_some_and(|(sent, _)| sent == number) {
+                        unanswered = None;
+                    }
+                    continue;
+                }
+                match decode(&payload) {
+                    Some((from, _)) if from == origin => {}
+                    Some((_, Message::Change(change))) => bus.deliver(change),
+                    Some((_, Message::Resync)) => bus.resync(),
+                    None => {
+                        debug!(payload, "ignoring an announcement this version cannot read")
+                    }
+                }
+            }
+            Ok(None) => {
+                warn!("lost the connection listening for other instances' changes; reconnecting");
+                return;
+            }
+            Err(err) => {
+                warn!(error = %err, "listening for other instances' changes failed; reconnecting");
+                return;
+            }
+        }
+    }
+}
+
+fn probe(origin: &str, number: u64) -> String {
+    format!("{origin} probe {number}")
+}
+
+/// The sender and number of a probe, or `None` when the payload is not one.
+fn decode_probe(payload: &str) -> Option<(&str, u64)> {
+    let mut words = payload.split(' ');
+    let origin = words.next().filter(|origin| !origin.is_empty())?;
+    if words.next()? != "probe" {
+        return None;
+    }
+    let number = words.next()?.parse().ok()?;
+    words.next().is_none().then_some((origin, number))
 }
 
 fn encode(origin: &str, message: Message) -> String {
@@ -168,6 +238,16 @@ mod tests {
             let payload = encode("web-1", message);
             assert_eq!(decode(&payload), Some(("web-1", message)), "{payload}");
         }
+    }
+
+    #[test]
+    fn a_probe_reads_back_as_its_sender_and_number_and_is_no_change() {
+        let payload = probe("web-1", 42);
+        assert_eq!(decode_probe(&payload), Some(("web-1", 42)));
+        assert_eq!(decode(&payload), None);
+        assert_eq!(decode_probe("web-1 probe"), None);
+        assert_eq!(decode_probe("web-1 probe 4 2"), None);
+        assert_eq!(decode_probe(&encode("web-1", Message::Resync)), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Several instances on one real Postgres (started by the harness, see `pg_server`): live views
-//! across instances, take-over after kill -9, fencing of a stopped instance, one task per n, a
-//! Postgres restart under load, and the kill -9 loop with two instances. On SQLite, a second
-//! instance on the same file is refused.
+//! across instances (also after the listening connection goes silent), take-over after kill -9,
+//! fencing of a stopped instance, one task per n, a Postgres restart under load, and the kill -9
+//! loop with two instances. On SQLite, a second instance on the same file is refused.
 
 use std::{
     collections::BTreeMap,
@@ -14,6 +14,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection};
 
 use crate::{
     binary::Binary,
@@ -227,6 +228,92 @@ async fn a_stopped_instance_that_wakes_after_losing_its_lease_changes_nothing() 
         stored_attempt,
         Some(json!(2)),
         "the result is the second run's"
+    );
+}
+
+/// A Postgres backend process stopped with SIGSTOP: its connection stays open and says nothing,
+/// as over a network that silently dropped it. Continued when dropped, so the server can stop.
+struct FrozenBackend(i32);
+
+impl FrozenBackend {
+    /// The backend of the (only) connection listening for changes on `url`'s database.
+    async fn listening_on(url: &str) -> Self {
+        let mut connection = PgConnection::connect(url)
+            .await
+            .expect("a connection to look at the backends");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let pid = loop {
+            let listening: Option<(i32,)> = sqlx::query_as(
+                "SELECT pid FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+            )
+            .fetch_optional(&mut connection)
+            .await
+            .expect("pg_stat_activity can be read");
+            if let Some((pid,)) = listening {
+                break pid;
+            }
+            assert!(Instant::now() < deadline, "no connection started listening");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let frozen = Self(pid);
+        frozen.signal("STOP");
+        frozen
+    }
+
+    fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &self.0.to_string()])
+            .status();
+        assert!(sent.is_ok_and(|status| status.success()), "kill -{signal}");
+    }
+}
+
+impl Drop for FrozenBackend {
+    fn drop(&mut self) {
+        self.signal("CONT");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn a_listening_connection_gone_silent_is_noticed_and_replaced_so_live_views_catch_up() {
+    let url = PgServer::shared().create_database().await;
+    let a = Binary::start(&url, &INSTANCE);
+    let _frozen = FrozenBackend::listening_on(&url).await;
+    let b = Binary::start(&url, &INSTANCE);
+    let client = reqwest::Client::new();
+    let mut events = open_events(&client, &a.url("/events"), None).await;
+    // A stream opened without a last event id starts with a resync of its own.
+    assert!(events.next_named("resync").await.is_some());
+
+    // Submitted on B while A hears nothing: A's table learns of it by resyncing once A has
+    // noticed (two probes of 5 s) and listens on a new connection.
+    let missed = b.submit(1_000).await;
+    let resync = tokio::time::timeout(Duration::from_secs(30), events.next_named("resync"))
+        .await
+        .ok()
+        .flatten();
+    assert!(resync.is_some(), "A's table was told to resync");
+    assert_eq!(
+        a.logged_times(
+            "the connection listening for other instances' changes stopped hearing; reconnecting"
+        ),
+        1
+    );
+    assert_eq!(a.task(missed).await["n"], json!(1_000));
+
+    // And A hears B again.
+    let heard = b.submit(1_001).await;
+    let created = tokio::time::timeout(Duration::from_secs(10), events.next_named("created"))
+        .await
+        .ok()
+        .flatten()
+        .expect("a created event on A");
+    assert!(
+        created.data.contains(&format!("id=\"task-{heard}\"")),
+        "{}",
+        created.data
     );
 }
 
