@@ -110,6 +110,8 @@ impl Storage {
 /// Keys of the Postgres advisory locks Pilane takes ("pilane" in ASCII, then a tag).
 const MIGRATIONS_LOCK: i64 = 0x7069_6c61_6e65_006d;
 const DIGIT_STORE_LOCK: i64 = 0x7069_6c61_6e65_0064;
+/// Held from counting the queue to adding to it, so that racing submissions cannot overfill it.
+const QUEUE_LOCK: i64 = 0x7069_6c61_6e65_0071;
 
 /// Waits for the Postgres advisory lock `key`, held until the transaction ends; a no-op on SQLite,
 /// where [`Storage::begin_write`] already serialises writers.

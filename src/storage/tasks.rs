@@ -105,9 +105,9 @@ impl Storage {
     /// queued again, since asking for it again means wanting it.
     ///
     /// A submission that would add to the queue while `queue_limit` tasks already wait is refused
-    /// with [`QueueFull`]; asking for an existing task never is. On SQLite the count and the
-    /// insert share the write lock, so the limit is exact; on Postgres concurrent submissions may
-    /// overshoot it by as many as race.
+    /// with [`QueueFull`]; asking for an existing task never is. The limit is exact: the count
+    /// and the insert share SQLite's write lock, or on Postgres an advisory lock that every
+    /// instance's submissions and retries take.
     pub async fn submit(
         &self,
         n: DigitCount,
@@ -121,14 +121,8 @@ impl Storage {
             .map(to_domain)
             .transpose()?;
         let adds_to_queue = existing.as_ref().is_none_or(|task| task.status.can_retry());
-        if adds_to_queue {
-            let queued = task::Entity::find()
-                .filter(Column::Status.eq(Status::Queued.as_str()))
-                .count(&*txn)
-                .await?;
-            if queued >= queue_limit {
-                return Ok(Err(QueueFull { queued }));
-            }
+        if adds_to_queue && let Err(full) = queue_has_room(&*txn, queue_limit).await? {
+            return Ok(Err(full));
         }
         let now = Utc::now();
         let row = task::ActiveModel {
@@ -484,8 +478,20 @@ impl Storage {
     }
 
     /// Queues a failed or cancelled task again. `None` when the task is in neither state.
-    pub async fn retry(&self, id: TaskId) -> StorageResult<Option<(Task, EventId)>> {
-        self.unfenced_transition(id, Transition::Retry).await
+    /// Queues a failed or cancelled task again, unless `queue_limit` tasks already wait (exactly,
+    /// as for [`Storage::submit`]). `Ok(None)` when the task is not one that can be retried.
+    pub async fn retry(
+        &self,
+        id: TaskId,
+        queue_limit: u64,
+    ) -> StorageResult<Result<Option<(Task, EventId)>, QueueFull>> {
+        let txn = self.begin_write().await?;
+        if let Err(full) = queue_has_room(&*txn, queue_limit).await? {
+            return Ok(Err(full));
+        }
+        let applied = transition(&*txn, id, Transition::Retry, Guard::Anyone, Detail::None).await?;
+        txn.commit().await?;
+        Ok(Ok(applied))
     }
 
     async fn fenced_transition(
@@ -609,6 +615,24 @@ async fn transition(
     };
     let event = insert_event(db, id, to.stage(), attempt, message).await?;
     Ok(Some((task, event)))
+}
+
+/// Whether the queue has room for one more task, holding (on Postgres) the queue's advisory lock
+/// until `txn` ends, so that no other submission counts before this one has added its task.
+async fn queue_has_room(
+    txn: &impl ConnectionTrait,
+    queue_limit: u64,
+) -> StorageResult<Result<(), QueueFull>> {
+    super::advisory_lock(txn, super::QUEUE_LOCK).await?;
+    let queued = task::Entity::find()
+        .filter(Column::Status.eq(Status::Queued.as_str()))
+        .count(txn)
+        .await?;
+    Ok(if queued >= queue_limit {
+        Err(QueueFull { queued })
+    } else {
+        Ok(())
+    })
 }
 
 /// When a lease taken or renewed now ends.

@@ -247,8 +247,7 @@ impl Tasks {
         self.jobs.stop(id, reason);
     }
 
-    /// Queues a failed or cancelled task again, unless the queue is full (checked outside the
-    /// write, so concurrent retries may overshoot the limit by as many as race).
+    /// Queues a failed or cancelled task again, unless the queue is full.
     pub async fn retry(&self, id: TaskId) -> TaskResult<Task> {
         let task = self.task(id).await?;
         if !task.status.can_retry() {
@@ -257,11 +256,14 @@ impl Tasks {
                 status: task.status,
             });
         }
-        let queued = self.storage.counts().await?.queued;
-        if queued >= self.limits.max_queue {
-            return Err(TaskError::QueueFull { queued });
-        }
-        let Some((task, event)) = self.storage.retry(id).await? else {
+        let retried = self
+            .storage
+            .retry(id, self.limits.max_queue)
+            .await?
+            .map_err(|full| TaskError::QueueFull {
+                queued: full.queued,
+            })?;
+        let Some((task, event)) = retried else {
             let task = self.task(id).await?;
             return Err(TaskError::NotRetryable {
                 id,

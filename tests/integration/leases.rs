@@ -144,7 +144,11 @@ async fn a_task_lost_with_its_instance_max_attempts_times_fails_with_the_reason_
     let task = storage.task(id).await.expect("readable").expect("exists");
     assert_eq!(task.error.as_deref(), Some(GIVE_UP), "the reason is kept");
 
-    storage.retry(id).await.expect("the retry works");
+    let retried = storage.retry(id, 10).await.expect("the retry works");
+    assert!(
+        retried.is_ok_and(|retried| retried.is_some()),
+        "queued again"
+    );
     claim(&storage, "crashing-instance", Duration::ZERO).await;
     let taken = sweep(&storage).await;
     assert_eq!(

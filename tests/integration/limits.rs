@@ -127,6 +127,37 @@ async fn a_full_queue_refuses_new_tasks_with_503_but_still_finds_existing_ones()
     );
 }
 
+#[tokio::test]
+async fn submissions_racing_for_the_last_places_in_the_queue_never_overfill_it() {
+    let app = TestApp::binary(&[
+        ("--workers", "1"),
+        ("--max-digits", "10000000"),
+        ("--max-queue", "5"),
+    ])
+    .await;
+    let running = app.submit(BUSY).await;
+    app.wait_for(running, "running").await;
+
+    let bodies: Vec<Value> = (0..200u64).map(|i| json!({ "n": 1_000 + i })).collect();
+    let racing = bodies.iter().map(|body| app.post_json("/api/tasks", body));
+    let statuses: Vec<u16> = futures_util::future::join_all(racing)
+        .await
+        .iter()
+        .map(|response| response.status().as_u16())
+        .collect();
+
+    let accepted = statuses.iter().filter(|status| **status == 201).count();
+    let refused = statuses.iter().filter(|status| **status == 503).count();
+    assert_eq!((accepted, refused), (5, 195), "{statuses:?}");
+    let queued = app
+        .tasks()
+        .await
+        .iter()
+        .filter(|task| task["status"] == "queued")
+        .count();
+    assert_eq!(queued, 5);
+}
+
 /// A client bound to one of the loopback addresses, so two of them are two clients.
 fn client_from(ip: Ipv4Addr) -> reqwest::Client {
     reqwest::Client::builder()
