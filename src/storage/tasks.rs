@@ -477,7 +477,6 @@ impl Storage {
         self.unfenced_transition(id, Transition::Cancel).await
     }
 
-    /// Queues a failed or cancelled task again. `None` when the task is in neither state.
     /// Queues a failed or cancelled task again, unless `queue_limit` tasks already wait (exactly,
     /// as for [`Storage::submit`]). `Ok(None)` when the task is not one that can be retried.
     pub async fn retry(

@@ -1,6 +1,6 @@
 use crate::{
     domain::{DigitCountError, Status, TaskId, group_thousands},
-    storage::{StorageError, Unavailable},
+    storage::{QueueFull, StorageError, Unavailable},
 };
 
 /// What the task layer refuses or fails at; the web layer turns each into a status and a message.
@@ -20,6 +20,14 @@ pub enum TaskError {
     QueueFull { queued: u64 },
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+impl From<QueueFull> for TaskError {
+    fn from(full: QueueFull) -> Self {
+        TaskError::QueueFull {
+            queued: full.queued,
+        }
+    }
 }
 
 impl TaskError {

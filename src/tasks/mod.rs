@@ -186,13 +186,7 @@ impl Tasks {
     /// been cancelled). The row is committed before this returns. Refused with
     /// [`TaskError::QueueFull`] when it would add to a full queue.
     pub async fn submit(&self, n: DigitCount) -> TaskResult<Submission> {
-        let submission = self
-            .storage
-            .submit(n, self.limits.max_queue)
-            .await?
-            .map_err(|full| TaskError::QueueFull {
-                queued: full.queued,
-            })?;
+        let submission = self.storage.submit(n, self.limits.max_queue).await??;
         let id = submission.task.id;
         match (submission.outcome, submission.event) {
             (SubmitOutcome::Created, Some(event)) => {
@@ -256,14 +250,7 @@ impl Tasks {
                 status: task.status,
             });
         }
-        let retried = self
-            .storage
-            .retry(id, self.limits.max_queue)
-            .await?
-            .map_err(|full| TaskError::QueueFull {
-                queued: full.queued,
-            })?;
-        let Some((task, event)) = retried else {
+        let Some((task, event)) = self.storage.retry(id, self.limits.max_queue).await?? else {
             let task = self.task(id).await?;
             return Err(TaskError::NotRetryable {
                 id,

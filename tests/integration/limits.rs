@@ -88,16 +88,23 @@ async fn live_streams_beyond_the_cap_get_503_with_retry_after() {
     }
 }
 
-#[tokio::test]
-async fn a_full_queue_refuses_new_tasks_with_503_but_still_finds_existing_ones() {
+/// A server whose only worker is busy for a while, so whatever is submitted waits in a queue of
+/// `places` tasks at most.
+async fn one_busy_worker_and_a_queue_of(places: &str) -> TestApp {
     let app = TestApp::binary(&[
         ("--workers", "1"),
         ("--max-digits", "10000000"),
-        ("--max-queue", "2"),
+        ("--max-queue", places),
     ])
     .await;
     let running = app.submit(BUSY).await;
     app.wait_for(running, "running").await;
+    app
+}
+
+#[tokio::test]
+async fn a_full_queue_refuses_new_tasks_with_503_but_still_finds_existing_ones() {
+    let app = one_busy_worker_and_a_queue_of("2").await;
     let first = app.submit(1_000).await;
     app.submit(2_000).await;
 
@@ -129,14 +136,7 @@ async fn a_full_queue_refuses_new_tasks_with_503_but_still_finds_existing_ones()
 
 #[tokio::test]
 async fn submissions_racing_for_the_last_places_in_the_queue_never_overfill_it() {
-    let app = TestApp::binary(&[
-        ("--workers", "1"),
-        ("--max-digits", "10000000"),
-        ("--max-queue", "5"),
-    ])
-    .await;
-    let running = app.submit(BUSY).await;
-    app.wait_for(running, "running").await;
+    let app = one_busy_worker_and_a_queue_of("5").await;
 
     let bodies: Vec<Value> = (0..200u64).map(|i| json!({ "n": 1_000 + i })).collect();
     let racing = bodies.iter().map(|body| app.post_json("/api/tasks", body));
