@@ -41,13 +41,12 @@ impl TrustedProxies {
             return client;
         }
         // Several headers count as one list, in order; the last proxy wrote the last entry.
-        let hops: Vec<&str> = headers
+        let hops = headers
             .get_all(FORWARDED_FOR)
             .iter()
             .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .collect();
-        for hop in hops.iter().rev() {
+            .flat_map(|value| value.split(','));
+        for hop in hops.rev() {
             match parse_hop(hop) {
                 Some(ip) => client = ip,
                 // A trusted proxy wrote something else than an address (`unknown`, say): the
