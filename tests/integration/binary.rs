@@ -107,6 +107,16 @@ impl Binary {
             .expect("a task")
     }
 
+    /// The tasks `/api/tasks` lists for `query` (e.g. `?status=running`).
+    pub async fn tasks(&self, query: &str) -> Vec<Value> {
+        reqwest::get(self.url(&format!("/api/tasks{query}")))
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("a list of tasks")
+    }
+
     /// Waits (up to 60 s) until the task has `status`.
     pub async fn wait_for(&self, id: i64, status: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
