@@ -89,7 +89,7 @@ impl App {
         let announcer = outgoing.map(|outgoing| {
             tokio::spawn(cluster::relay::announce(
                 storage.clone(),
-                instance.id().to_owned(),
+                instance.origin().to_owned(),
                 outgoing,
                 cluster_stop.clone(),
             ))
@@ -121,7 +121,7 @@ impl App {
             tokio::spawn(cluster::relay::listen(
                 storage.clone(),
                 bus.clone(),
-                instance.id().to_owned(),
+                instance.origin().to_owned(),
                 shutdown.clone(),
             ));
         }

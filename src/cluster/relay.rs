@@ -1,8 +1,11 @@
 //! Announcing this instance's changes to the others, and passing theirs to this one's live views.
 //!
-//! A payload is `<instance> <kind> <task id> [<event id>]`, or `<instance> resync`: ids only,
-//! never digits, well under `NOTIFY`'s 8000-byte limit. `<instance> probe <number>` is an
-//! instance checking that its own listener still hears; the others ignore it.
+//! A payload is `<origin> <kind> <task id> [<event id>]`, or `<origin> resync`: ids only,
+//! never digits, well under `NOTIFY`'s 8000-byte limit. `<origin> probe <number>` is an
+//! instance checking that its own listener still hears; the others ignore it. The origin is the
+//! instance id and a tag of the process's own ([`Instance::origin`](super::Instance::origin)): an instance skips only
+//! what it sent itself, so two instances given the same id by mistake still hear each other,
+//! and the mistake is logged.
 //!
 //! A listening connection whose network is silently gone (a half-open TCP connection: a
 //! firewall's dropped state, a frozen server process) never reports an error: it just stops
@@ -15,6 +18,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use super::instance::id_of_origin;
 use crate::{
     domain::{EventId, TaskId},
     events::{Bus, Change, ChangeKind, Message, Outgoing},
@@ -74,6 +78,7 @@ pub async fn announce(
 /// resync. Returns at once where the database is not shared.
 pub async fn listen(storage: Storage, bus: Bus, origin: String, stop: CancellationToken) {
     let mut reconnecting = false;
+    let mut id_clash = IdClash::default();
     loop {
         let listener = tokio::select! {
             () = stop.cancelled() => return,
@@ -87,7 +92,7 @@ pub async fn listen(storage: Storage, bus: Bus, origin: String, stop: Cancellati
                     info!("listening for other instances' changes again; live views resync");
                     bus.resync();
                 }
-                hear(&storage, &bus, &origin, &mut listener, &stop).await;
+                hear(&storage, &bus, &origin, &mut listener, &stop, &mut id_clash).await;
                 if stop.is_cancelled() {
                     return;
                 }
@@ -110,6 +115,7 @@ async fn hear(
     origin: &str,
     listener: &mut ChangeListener,
     stop: &CancellationToken,
+    id_clash: &mut IdClash,
 ) {
     let mut probes =
         tokio::time::interval_at(tokio::time::Instant::now() + PROBE_EVERY, PROBE_EVERY);
@@ -141,6 +147,9 @@ async fn hear(
         };
         match next {
             Ok(Some(payload)) => {
+                if let Some(from) = payload.split(' ').next() {
+                    id_clash.check(origin, from);
+                }
                 if let Some((from, number)) = decode_probe(&payload) {
                     if from == origin && unanswered.is_some_and(|(sent, _)| sent == number) {
                         unanswered = None;
@@ -165,6 +174,29 @@ async fn hear(
                 return;
             }
         }
+    }
+}
+
+/// Whether another process announces under this instance's id, logged once: ids are meant to be
+/// unique, and the task table's `owner` column cannot tell such two instances apart.
+#[derive(Default)]
+struct IdClash {
+    reported: bool,
+}
+
+impl IdClash {
+    /// Logs the clash the first time `from`, not this process, has this process's id; `true`
+    /// when it did.
+    fn check(&mut self, origin: &str, from: &str) -> bool {
+        if self.reported || from == origin || id_of_origin(from) != id_of_origin(origin) {
+            return false;
+        }
+        self.reported = true;
+        warn!(
+            instance_id = id_of_origin(origin),
+            "another running instance has this instance's id; give each instance its own (--instance-id, PILANE_INSTANCE_ID)"
+        );
+        true
     }
 }
 
@@ -248,6 +280,15 @@ mod tests {
         assert_eq!(decode_probe("web-1 probe"), None);
         assert_eq!(decode_probe("web-1 probe 4 2"), None);
         assert_eq!(decode_probe(&encode("web-1", Message::Resync)), None);
+    }
+
+    #[test]
+    fn another_process_with_this_instances_id_is_reported_once() {
+        let mut clash = IdClash::default();
+        assert!(!clash.check("web/1a", "web/1a"), "its own announcement");
+        assert!(!clash.check("web/1a", "api/2b"), "another instance");
+        assert!(clash.check("web/1a", "web/3c"));
+        assert!(!clash.check("web/1a", "web/3c"), "reported once");
     }
 
     #[test]

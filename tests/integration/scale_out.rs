@@ -1,5 +1,6 @@
 //! Several instances on one real Postgres (started by the harness, see `pg_server`): live views
-//! across instances (also after the listening connection goes silent), take-over after kill -9,
+//! across instances (also after the listening connection goes silent, and between instances
+//! given the same id by mistake), take-over after kill -9,
 //! fencing of a stopped instance, one task per n, a Postgres restart under load, and the kill -9
 //! loop with two instances. On SQLite, a second instance on the same file is refused.
 
@@ -314,6 +315,44 @@ async fn a_listening_connection_gone_silent_is_noticed_and_replaced_so_live_view
         created.data.contains(&format!("id=\"task-{heard}\"")),
         "{}",
         created.data
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn two_instances_given_the_same_id_by_mistake_still_hear_each_other_and_both_say_so() {
+    let url = PgServer::shared().create_database().await;
+    let args: Vec<&str> = INSTANCE
+        .iter()
+        .copied()
+        .chain(["--instance-id", "web"])
+        .collect();
+    let a = Binary::start(&url, &args);
+    let b = Binary::start(&url, &args);
+    let client = reqwest::Client::new();
+    let mut events = open_events(&client, &a.url("/events"), None).await;
+
+    let id = b.submit(1_000).await;
+    let created = tokio::time::timeout(Duration::from_secs(10), events.next_named("created"))
+        .await
+        .ok()
+        .flatten()
+        .expect("A's table hears of the task submitted on B");
+    assert!(
+        created.data.contains(&format!("id=\"task-{id}\"")),
+        "{}",
+        created.data
+    );
+    // Each hears the other's announcements or, when idle, its probes within 5 s.
+    let clash = "another running instance has this instance's id; give each instance its own (--instance-id, PILANE_INSTANCE_ID)";
+    a.wait_for_log(clash).await;
+    b.wait_for_log(clash).await;
+    a.submit(1_001).await;
+    b.submit(1_002).await;
+    assert_eq!(
+        a.logged_times(clash),
+        1,
+        "said once, not on every announcement"
     );
 }
 
