@@ -82,7 +82,7 @@ fn default_id() -> String {
 
 /// Ends an instance id in an [`Instance::origin`]; the tag after it has none, so the last one
 /// is the separator even in an id that holds some.
-pub const ORIGIN_SEPARATOR: char = '/';
+const ORIGIN_SEPARATOR: char = '/';
 
 /// The instance id in an [`Instance::origin`], or the whole of an origin without a tag (as
 /// versions before the tag sent).

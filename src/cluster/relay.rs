@@ -2,10 +2,12 @@
 //!
 //! A payload is `<origin> <kind> <task id> [<event id>]`, or `<origin> resync`: ids only,
 //! never digits, well under `NOTIFY`'s 8000-byte limit. `<origin> probe <number>` is an
-//! instance checking that its own listener still hears; the others ignore it. The origin is the
-//! instance id and a tag of the process's own ([`Instance::origin`](super::Instance::origin)): an instance skips only
-//! what it sent itself, so two instances given the same id by mistake still hear each other,
-//! and the mistake is logged.
+//! instance checking that its own listener still hears; the others ignore it.
+//!
+//! The origin is the instance id and a tag of the process's own
+//! ([`Instance::origin`](super::Instance::origin)). An instance skips only what it sent itself,
+//! so two instances given the same id by mistake still hear each other, and the mistake is
+//! logged.
 //!
 //! A listening connection whose network is silently gone (a half-open TCP connection: a
 //! firewall's dropped state, a frozen server process) never reports an error: it just stops
