@@ -19,7 +19,7 @@ use sqlx::{Connection, PgConnection};
 
 use crate::{
     binary::Binary,
-    helpers::{fixture_decimals, open_events, sqlite_url, stage_names},
+    helpers::{Sse, fixture_decimals, open_events, sqlite_url, stage_names},
     ledger::{Dice, Ledger, assert_every_task_done_once, submit_until_refused},
     pg_server::PgServer,
 };
@@ -306,13 +306,18 @@ async fn a_listening_connection_gone_silent_is_noticed_and_replaced_so_live_view
 
     // And A hears B again.
     let heard = b.submit(1_001).await;
+    next_created_is(&mut events, heard).await;
+}
+
+/// Waits (up to 10 s) for the live table's next `created` event, which must add task `id`'s row.
+async fn next_created_is(events: &mut Sse, id: i64) {
     let created = tokio::time::timeout(Duration::from_secs(10), events.next_named("created"))
         .await
         .ok()
         .flatten()
-        .expect("a created event on A");
+        .unwrap_or_else(|| panic!("a created event for task {id}"));
     assert!(
-        created.data.contains(&format!("id=\"task-{heard}\"")),
+        created.data.contains(&format!("id=\"task-{id}\"")),
         "{}",
         created.data
     );
@@ -332,17 +337,8 @@ async fn two_instances_given_the_same_id_by_mistake_still_hear_each_other_and_bo
     let client = reqwest::Client::new();
     let mut events = open_events(&client, &a.url("/events"), None).await;
 
-    let id = b.submit(1_000).await;
-    let created = tokio::time::timeout(Duration::from_secs(10), events.next_named("created"))
-        .await
-        .ok()
-        .flatten()
-        .expect("A's table hears of the task submitted on B");
-    assert!(
-        created.data.contains(&format!("id=\"task-{id}\"")),
-        "{}",
-        created.data
-    );
+    // A's table hears of the task submitted on B.
+    next_created_is(&mut events, b.submit(1_000).await).await;
     // Each hears the other's announcements or, when idle, its probes within 5 s.
     let clash = "another running instance has this instance's id; give each instance its own (--instance-id, PILANE_INSTANCE_ID)";
     a.wait_for_log(clash).await;
