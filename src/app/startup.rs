@@ -86,6 +86,8 @@ impl App {
         };
         let shutdown = CancellationToken::new();
         let cluster_stop = CancellationToken::new();
+        // Until the very end: the drain's hand-backs fail fast, too, while Postgres is away.
+        tokio::spawn(storage.clone().watch_reachability(cluster_stop.clone()));
         let announcer = outgoing.map(|outgoing| {
             tokio::spawn(cluster::relay::announce(
                 storage.clone(),

@@ -17,7 +17,7 @@ const CHUNKS_PER_INSERT: usize = 64;
 impl Storage {
     /// How many decimals the store holds.
     pub async fn stored_len(&self) -> StorageResult<u64> {
-        stored_len(&self.db).await
+        stored_len(self.pool()?).await
     }
 
     /// Decimals `start ..= start + count - 1` (1-based), cut short where the store ends.
@@ -30,7 +30,7 @@ impl Storage {
         let chunks = digit_chunk::Entity::find()
             .filter(digit_chunk::Column::Idx.between(chunk_key(first), chunk_key(last)))
             .order_by_asc(digit_chunk::Column::Idx)
-            .all(&self.db)
+            .all(self.pool()?)
             .await?;
         let mut out = Vec::with_capacity(count.min(CHUNK_DIGITS * 4) as usize);
         for chunk in chunks {
@@ -48,7 +48,7 @@ impl Storage {
     /// One stored chunk (`CHUNK_DIGITS` decimals, fewer for the last), for streaming downloads.
     pub async fn read_chunk(&self, index: u64) -> StorageResult<Option<String>> {
         Ok(digit_chunk::Entity::find_by_id(chunk_key(index))
-            .one(&self.db)
+            .one(self.pool()?)
             .await?
             .map(|chunk| chunk.digits))
     }

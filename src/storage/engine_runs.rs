@@ -34,11 +34,11 @@ impl Storage {
             recorded_at: Set(Utc::now()),
             ..Default::default()
         }
-        .insert(&self.db)
+        .insert(self.pool()?)
         .await?;
         engine_run::Entity::delete_many()
             .filter(engine_run::Column::Id.lte(inserted.id - KEPT_RUNS))
-            .exec(&self.db)
+            .exec(self.pool()?)
             .await?;
         Ok(())
     }
@@ -48,7 +48,7 @@ impl Storage {
         let rows = engine_run::Entity::find()
             .order_by_desc(engine_run::Column::Id)
             .limit(limit)
-            .all(&self.db)
+            .all(self.pool()?)
             .await?;
         Ok(rows
             .into_iter()

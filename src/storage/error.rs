@@ -22,6 +22,10 @@ pub enum StorageError {
     Database(#[from] sea_orm::DbErr),
     #[error("database connection error: {0}")]
     Connection(#[from] sqlx::Error),
+    /// The database was out of reach at the last look (see `Storage::watch_reachability`): the
+    /// operation is refused at once rather than wait for a connection.
+    #[error("the database cannot be reached")]
+    Unreachable,
     /// A row holds a value this version cannot read: the database was written by something else.
     #[error("the database holds a value this version does not understand: {0}")]
     Corrupt(#[from] UnknownValue),
@@ -50,6 +54,7 @@ impl StorageError {
         match self {
             StorageError::Database(err) => unavailable_db(err),
             StorageError::Connection(err) => unavailable_sqlx(err),
+            StorageError::Unreachable => Some(Unavailable::Unreachable),
             _ => None,
         }
     }

@@ -13,6 +13,7 @@ mod engine_runs;
 mod entities;
 mod error;
 mod notify;
+mod reachability;
 mod stage_log;
 mod tasks;
 
@@ -34,9 +35,12 @@ pub use tasks::{Counts, ListQuery, Lost, QueueFull, Run, Submission, SubmitOutco
 /// A cheap handle to the database; clone it freely.
 #[derive(Clone)]
 pub struct Storage {
+    /// Every operation reaches it through [`Storage::pool`], which refuses at once while the
+    /// database is out of reach.
     db: DatabaseConnection,
     /// Held for the whole of every write transaction on SQLite; `None` on Postgres.
     write_lock: Option<Arc<Mutex<()>>>,
+    reachability: Arc<reachability::Reachability>,
 }
 
 /// A write transaction that holds the write lock (on SQLite) until it is committed or dropped.
@@ -54,7 +58,11 @@ impl Storage {
             DbBackend::Sqlite => Some(Arc::new(Mutex::new(()))),
             _ => None,
         };
-        Ok(Self { db, write_lock })
+        Ok(Self {
+            db,
+            write_lock,
+            reachability: Arc::default(),
+        })
     }
 
     /// Applies every migration not applied yet. On Postgres, instances starting at once take
@@ -74,7 +82,7 @@ impl Storage {
 
     /// Whether the database answers at all.
     pub async fn ping(&self) -> StorageResult<()> {
-        self.db.ping().await?;
+        self.pool()?.ping().await?;
         Ok(())
     }
 
@@ -94,7 +102,7 @@ impl Storage {
 
     async fn begin_write(&self) -> StorageResult<WriteTxn> {
         let guard = self.lock_writes().await;
-        let txn = self.db.begin().await?;
+        let txn = self.pool()?.begin().await?;
         Ok(WriteTxn { txn, _guard: guard })
     }
 

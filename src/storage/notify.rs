@@ -32,7 +32,7 @@ impl Storage {
             "SELECT pg_notify($1, $2)",
             [CHANNEL.into(), payload.into()],
         );
-        self.db.execute_raw(statement).await?;
+        self.pool()?.execute_raw(statement).await?;
         Ok(())
     }
 

@@ -16,7 +16,7 @@ impl Storage {
         task_event::Entity::find()
             .filter(task_event::Column::TaskId.eq(task_id.0))
             .order_by_asc(task_event::Column::Id)
-            .all(&self.db)
+            .all(self.pool()?)
             .await?
             .into_iter()
             .map(to_domain)
@@ -30,7 +30,7 @@ impl Storage {
             .filter(task_event::Column::Id.gt(after.0))
             .order_by_asc(task_event::Column::Id)
             .limit(limit)
-            .all(&self.db)
+            .all(self.pool()?)
             .await?
             .into_iter()
             .map(to_domain)
@@ -45,7 +45,7 @@ impl Storage {
             .order_by_desc(task_event::Column::Id)
             .limit(1)
             .into_tuple()
-            .one(&self.db)
+            .one(self.pool()?)
             .await?;
         Ok(EventId(latest.unwrap_or(0)))
     }
@@ -91,7 +91,7 @@ impl Storage {
         task_event::Entity::find()
             .filter(task_event::Column::TaskId.is_in(task_ids.iter().map(|id| id.0)))
             .order_by_asc(task_event::Column::Id)
-            .all(&self.db)
+            .all(self.pool()?)
             .await?
             .into_iter()
             .map(to_domain)

@@ -179,7 +179,7 @@ impl Storage {
 
     pub async fn task(&self, id: TaskId) -> StorageResult<Option<Task>> {
         task::Entity::find_by_id(id.0)
-            .one(&self.db)
+            .one(self.pool()?)
             .await?
             .map(to_domain)
             .transpose()
@@ -204,7 +204,7 @@ impl Storage {
         } else {
             select.order_by_desc(Column::Id)
         };
-        let mut rows = select.limit(query.limit + 1).all(&self.db).await?;
+        let mut rows = select.limit(query.limit + 1).all(self.pool()?).await?;
         let more = rows.len() as u64 > query.limit;
         rows.truncate(query.limit as usize);
         if backwards {
@@ -225,7 +225,7 @@ impl Storage {
             .column_as(Column::Id.count(), "count")
             .group_by(Column::Status)
             .into_tuple()
-            .all(&self.db)
+            .all(self.pool()?)
             .await?;
         rows.into_iter()
             .map(|(status, count)| Ok((Status::parse(&status)?, u64::try_from(count).unwrap_or(0))))
@@ -233,10 +233,11 @@ impl Storage {
     }
 
     pub async fn counts(&self) -> StorageResult<Counts> {
+        let pool = self.pool()?;
         let count = |status: Status| {
             task::Entity::find()
                 .filter(Column::Status.eq(status.as_str()))
-                .count(&self.db)
+                .count(pool)
         };
         Ok(Counts {
             queued: count(Status::Queued).await?,
@@ -312,7 +313,7 @@ impl Storage {
             .filter(Column::Status.eq(Status::Running.as_str()))
             .filter(Column::Owner.eq(owner))
             .filter(these_runs)
-            .exec(&self.db)
+            .exec(self.pool()?)
             .await?;
         Ok(renewed.rows_affected)
     }
@@ -347,7 +348,7 @@ impl Storage {
         let running: Vec<(i64, i32)> = running
             .order_by_asc(Column::Id)
             .into_tuple()
-            .all(&self.db)
+            .all(self.pool()?)
             .await?;
         let plan = |lost_runs: i32| {
             if u32::try_from(lost_runs).unwrap_or(0) + 1 >= max_lost_runs {
@@ -426,7 +427,7 @@ impl Storage {
             .col_expr(Column::Progress, Expr::value(fraction.clamp(0.0, 1.0)))
             .col_expr(Column::Phase, Expr::value(phase.as_str()))
             .col_expr(Column::UpdatedAt, Expr::value(Utc::now()));
-        Ok(fenced(update, run).exec(&self.db).await?.rows_affected == 1)
+        Ok(fenced(update, run).exec(self.pool()?).await?.rows_affected == 1)
     }
 
     /// Marks a run done with the n-th digit and, in the same transaction, extends the digit store

@@ -520,9 +520,27 @@ async fn a_postgres_restart_under_load_answers_503_fast_then_recovers_and_loses_
     // Down for a while: readiness says so, and requests get 503 at once rather than hang.
     let server = postgres.clone();
     in_background(move || server.stop_with("fast")).await;
+    let client = reqwest::Client::new();
     for instance in [&a, &b] {
         let down = until_status(&instance.url("/readyz"), 503, Duration::from_secs(5)).await;
         assert!(down.is_some(), "readiness said 503 while Postgres was down");
+        // Once the instance's own ping has found Postgres gone, nothing waits for the pool.
+        instance
+            .wait_for_log("the database cannot be reached; requests get 503 at once until it can")
+            .await;
+        let started = Instant::now();
+        let refused = client
+            .post(instance.url("/api/tasks"))
+            .json(&json!({ "n": 77 }))
+            .send()
+            .await
+            .expect("an answer");
+        let took = started.elapsed();
+        assert_eq!(refused.status(), 503);
+        assert!(
+            took < Duration::from_secs(1),
+            "refused at once, not after the pool's 3 s wait for a connection: {took:?}"
+        );
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let server = postgres.clone();
@@ -532,6 +550,9 @@ async fn a_postgres_restart_under_load_answers_503_fast_then_recovers_and_loses_
         assert!(back.is_some(), "readiness said 200 within seconds after");
         instance
             .wait_for_logged_times(RELISTENING, before + 1)
+            .await;
+        instance
+            .wait_for_log("the database can be reached again")
             .await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
