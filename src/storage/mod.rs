@@ -100,6 +100,13 @@ impl Storage {
         }
     }
 
+    /// What the pool connects with, for the Postgres connections kept outside it (the
+    /// listener's, the reachability watcher's). Only on Postgres: callers check
+    /// [`Storage::is_shared`] first.
+    fn postgres_options(&self) -> sqlx::postgres::PgConnectOptions {
+        (*self.db.get_postgres_connection_pool().connect_options()).clone()
+    }
+
     async fn begin_write(&self) -> StorageResult<WriteTxn> {
         let guard = self.lock_writes().await;
         let txn = self.pool()?.begin().await?;

@@ -42,7 +42,7 @@ impl Storage {
         if !self.is_shared() {
             return Ok(None);
         }
-        let options = (*self.db.get_postgres_connection_pool().connect_options()).clone();
+        let options = self.postgres_options();
         let pool = PgPoolOptions::new()
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)

@@ -60,7 +60,7 @@ impl Storage {
         if !self.is_shared() {
             return;
         }
-        let options = (*self.db.get_postgres_connection_pool().connect_options()).clone();
+        let options = self.postgres_options();
         let mut connection = None;
         let mut ticks = tokio::time::interval(WATCH_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -43,6 +43,11 @@ const INSTANCE: [&str; 14] = [
 ];
 const LEASE: Duration = Duration::from_secs(2);
 
+/// [`INSTANCE`] and one more flag with its value.
+fn instance_with(flag: [&'static str; 2]) -> Vec<&'static str> {
+    INSTANCE.iter().copied().chain(flag).collect()
+}
+
 /// [`INSTANCE`] with another lease.
 fn with_lease(seconds: &'static str) -> Vec<&'static str> {
     let mut args = INSTANCE.to_vec();
@@ -327,11 +332,7 @@ async fn next_created_is(events: &mut Sse, id: i64) {
 #[ignore = "needs Postgres (Debian postgresql); run just test-all"]
 async fn two_instances_given_the_same_id_by_mistake_still_hear_each_other_and_both_say_so() {
     let url = PgServer::shared().create_database().await;
-    let args: Vec<&str> = INSTANCE
-        .iter()
-        .copied()
-        .chain(["--instance-id", "web"])
-        .collect();
+    let args = instance_with(["--instance-id", "web"]);
     let a = Binary::start(&url, &args);
     let b = Binary::start(&url, &args);
     let client = reqwest::Client::new();
@@ -597,11 +598,7 @@ async fn twenty_kill_9s_of_either_of_two_instances_lose_no_acknowledged_task_and
     const MAX_N: u64 = 200_000;
     let url = PgServer::shared().create_database().await;
     // Killed this often, a task may be lost with its instance many times: it must not fail.
-    let args: Vec<&str> = INSTANCE
-        .iter()
-        .copied()
-        .chain(["--max-attempts", "1000"])
-        .collect();
+    let args = instance_with(["--max-attempts", "1000"]);
     let mut instances = [Binary::start(&url, &args), Binary::start(&url, &args)];
     let ledger = Ledger::default();
     let mut dice = Dice(0x2545_F491_4F6C_DD1D);
