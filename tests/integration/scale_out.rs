@@ -392,12 +392,7 @@ async fn the_same_n_submitted_to_both_instances_at_once_is_one_task() {
         ids.dedup();
         assert_eq!(ids.len(), 1, "n = {n} gave tasks {ids:?}");
     }
-    let tasks: Vec<Value> = reqwest::get(a.url("/api/tasks"))
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("a task list");
+    let tasks = a.tasks("").await;
     assert_eq!(tasks.len(), 3);
 }
 
