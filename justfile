@@ -40,7 +40,7 @@ bench-native: gmp-native
         cargo bench --bench pi --features bench-gmp-system
 
 # Whole processes side by side, alternating round by round, as docs/PERFORMANCE.md measures them:
-# pilane on 1 and 2 threads and GMP, median wall times
+# GMP, then pilane on 1 and 2 threads: median wall times, and each over GMP's
 compare n="10000000" rounds="5": gmp-native
     cargo build --release
     LIBRARY_PATH="$PWD/target/gmp-native/lib" C_INCLUDE_PATH="$PWD/target/gmp-native/include" \

@@ -5,6 +5,7 @@
 # the medians hold even when the machine's speed drifts.
 #
 # Usage: benches/compare.sh ROUNDS COMMAND... (each command one quoted string; output discarded)
+# Each line ends with the command's median over the first command's: list the reference first.
 set -euo pipefail
 
 rounds=$1
@@ -21,12 +22,15 @@ for ((round = 1; round <= rounds; round++)); do
         index=$((index + 1))
     done
 done
+median() { echo "$1" | tr ' ' '\n' | grep . | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
+reference=$(median "${times[0]}")
 index=0
 for command in "$@"; do
     echo "${times[index]}" | tr ' ' '\n' | grep . | sort -n |
-        awk -v name="$command" '{ t[NR] = $1 } END {
-            printf "%-60s median %7.2f s  (", name, t[int((NR + 1) / 2)]
+        awk -v name="$command" -v reference="$reference" '{ t[NR] = $1 } END {
+            m = t[int((NR + 1) / 2)]
+            printf "%-60s median %7.2f s  (", name, m
             for (i = 1; i <= NR; i++) printf "%s%.2f", (i > 1 ? " " : ""), t[i]
-            printf ")\n" }'
+            printf ")  %.2f of the first\n", m / reference }'
     index=$((index + 1))
 done
