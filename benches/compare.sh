@@ -22,15 +22,14 @@ for ((round = 1; round <= rounds; round++)); do
         index=$((index + 1))
     done
 done
-median() { echo "$1" | tr ' ' '\n' | grep . | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
-reference=$(median "${times[0]}")
+# The times of command number $1, one a line, fastest first.
+sorted_times() { echo "${times[$1]}" | tr ' ' '\n' | grep . | sort -n; }
+median() { sorted_times "$1" | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
+reference=$(median 0)
 index=0
 for command in "$@"; do
-    echo "${times[index]}" | tr ' ' '\n' | grep . | sort -n |
-        awk -v name="$command" -v reference="$reference" '{ t[NR] = $1 } END {
-            m = t[int((NR + 1) / 2)]
-            printf "%-60s median %7.2f s  (", name, m
-            for (i = 1; i <= NR; i++) printf "%s%.2f", (i > 1 ? " " : ""), t[i]
-            printf ")  %.2f of the first\n", m / reference }'
+    runs=$(sorted_times "$index" | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }')
+    awk -v name="$command" -v m="$(median "$index")" -v runs="$runs" -v reference="$reference" \
+        'BEGIN { printf "%-60s median %7.2f s  (%s)  %.2f of the first\n", name, m, runs, m / reference }'
     index=$((index + 1))
 done
