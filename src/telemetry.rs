@@ -9,7 +9,8 @@ use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 use crate::config::LogFormat;
 
 /// What is logged when `RUST_LOG` is unset: our info, and only warnings from the libraries.
-const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,tower_http=info";
+pub const DEFAULT_FILTER: &str =
+    "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,tower_http=info";
 
 /// Installs the global subscriber. Safe to call more than once (later calls change nothing).
 pub fn init(format: LogFormat) {

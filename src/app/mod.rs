@@ -1,11 +1,10 @@
-//! Wiring: builds every part from the [`Config`], runs the server, and stops it cleanly.
-//!
-//! Startup: connect → migrate → bind → recover → start the runner → ready, each step logged
-//! with its time. The socket is bound before recovery (DESIGN.md binds after the runner starts):
-//! a second process started by mistake on the same port then fails before it hands back the
-//! first one's running tasks. Shutdown: see [`shutdown`].
+//! Wiring: builds every part from the [`Config`](crate::config::Config) in a few named steps
+//! (`startup`), serves and drains (`drain`), listens for the signals that stop it (`shutdown`),
+//! and runs the subcommands that do not serve (`commands`). docs/ARCHITECTURE.md ("Lifecycle")
+//! gives the order of the steps and why.
 
 mod commands;
+mod drain;
 mod shutdown;
 mod startup;
 

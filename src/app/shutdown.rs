@@ -1,20 +1,15 @@
-//! Shutdown on SIGTERM or SIGINT.
-//!
-//! The first signal cancels the shutdown token: readiness turns 503 at once, new tasks and new
-//! streams are refused with 503, every SSE stream sends `shutdown` and ends, the runner stops
-//! claiming and hands running tasks back to the queue, answers carry `Connection: close`, the
-//! socket keeps answering for the drain linger (1 s) and then stops accepting, HTTP drains, the
-//! pool closes ([`super::App::serve`], each wait bounded by the grace period). Progress is logged
-//! every second. A second signal exits at once; a watchdog exits at the grace deadline
-//! even if something hangs. Either way nothing acknowledged is lost: the next start requeues
-//! whatever was left running.
+//! SIGTERM and SIGINT: the first cancels the shutdown token, which starts the drain
+//! ([`super::drain`]; docs/ARCHITECTURE.md, "Lifecycle", has the whole sequence), and progress is
+//! logged every second until the background loops have ended. A second signal exits at once; a
+//! watchdog exits at the grace deadline even if something hangs. Either way nothing acknowledged
+//! is lost: the next start requeues whatever was left running.
 
 use std::time::{Duration, Instant};
 
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{error, info, warn};
 
-use crate::{tasks::Tasks, web::Lifecycle};
+use crate::{tasks::Queries, web::Lifecycle};
 
 /// Installs the signal handlers now, before the app says it is ready, so an early SIGTERM is
 /// handled rather than killing the process; then waits for the signals in the background.
@@ -22,14 +17,16 @@ pub(super) fn on_signals(
     shutdown: CancellationToken,
     grace: Duration,
     lifecycle: Lifecycle,
-    tasks: Tasks,
+    queries: Queries,
+    background: TaskTracker,
 ) {
     let mut signals = Signals::install();
+    // The watchdog itself is not tracked: it is what ends the process if the tracked work hangs.
     tokio::spawn(async move {
         let first = signals.next().await;
         info!(signal = first, grace_s = grace.as_secs(), "shutting down");
         shutdown.cancel();
-        tokio::spawn(report_progress(grace, lifecycle, tasks));
+        tokio::spawn(report_progress(grace, lifecycle, queries, background));
         tokio::select! {
             second = signals.next() => {
                 warn!(signal = second, "second signal: exiting now");
@@ -43,14 +40,23 @@ pub(super) fn on_signals(
     });
 }
 
-async fn report_progress(grace: Duration, lifecycle: Lifecycle, tasks: Tasks) {
+/// Logs the drain's progress every second, until every background loop has ended.
+async fn report_progress(
+    grace: Duration,
+    lifecycle: Lifecycle,
+    queries: Queries,
+    background: TaskTracker,
+) {
     let deadline = Instant::now() + grace;
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     loop {
-        ticks.tick().await;
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = background.wait() => return,
+        }
         info!(
             open_streams = lifecycle.sse_streams(),
-            running_tasks = tasks.running_here(),
+            running_tasks = queries.running_here(),
             seconds_left = deadline.saturating_duration_since(Instant::now()).as_secs(),
             "shutdown in progress"
         );

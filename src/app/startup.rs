@@ -1,11 +1,13 @@
-use std::{
-    net::SocketAddr,
-    time::{Duration, Instant},
-};
+//! Startup, as the named steps docs/ARCHITECTURE.md ("Lifecycle") lists: open the database,
+//! bind, join the cluster (recovering what a stopped process left running), start the runner,
+//! build the web state. Every background loop is spawned on one [`TaskTracker`], which the drain
+//! ([`super::drain`]) waits on.
+
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::{net::TcpListener, task::JoinHandle};
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{info, warn};
 
 use crate::{
@@ -13,157 +15,69 @@ use crate::{
     config::Config,
     events::Bus,
     storage::{FileLock, Lost, Storage, lock_sqlite_file},
-    tasks::{Cores, Runner, RunnerConfig, TaskLimits, Tasks},
-    web::{AppState, Lifecycle, SubmitLimiter, TrustedProxies, live::LiveFeed, router, server},
+    tasks::{Cores, RunContext, Runner, RunnerConfig, TaskLayer, TaskLimits},
+    web::{AppState, Lifecycle, SubmitLimiter, TrustedProxies, live::LiveFeed},
 };
 
 /// How often the runner looks for work nobody announced.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// How often shutdown looks whether every live stream has ended.
-const STREAMS_POLL: Duration = Duration::from_millis(10);
-/// At shutdown, how long the last announcements to other instances may take.
-const ANNOUNCE_DRAIN: Duration = Duration::from_secs(1);
 
 /// A built application: database ready, runner started, socket bound, not serving yet.
 pub struct App {
-    listener: TcpListener,
-    state: AppState,
-    storage: Storage,
-    runner: JoinHandle<()>,
-    shutdown: CancellationToken,
-    grace: Duration,
-    drain_linger: Duration,
-    header_timeout: Duration,
-    /// Stops the heartbeat and the announcements once the runner has handed its tasks back.
-    cluster_stop: CancellationToken,
-    announcer: Option<JoinHandle<()>>,
+    pub(super) listener: TcpListener,
+    pub(super) state: AppState,
+    pub(super) storage: Storage,
     /// On SQLite, this process's claim on the file, held until it exits.
-    file_lock: Option<FileLock>,
+    pub(super) file_lock: Option<FileLock>,
+    pub(super) stops: Stops,
+    pub(super) runner: JoinHandle<()>,
+    pub(super) announcer: Option<JoinHandle<()>>,
+    /// Every background loop, the runner and the announcer included.
+    pub(super) background: TaskTracker,
+    pub(super) grace: Duration,
+    pub(super) drain_linger: Duration,
+    pub(super) header_timeout: Duration,
+}
+
+/// The two moments background work stops at.
+#[derive(Clone, Default)]
+pub(super) struct Stops {
+    /// SIGTERM or SIGINT (or a test): stop claiming, hand tasks back, close streams.
+    pub(super) shutdown: CancellationToken,
+    /// After the runner has handed its tasks back: stop the heartbeat, the announcements and the
+    /// reachability watch, which the hand-backs still needed.
+    pub(super) cluster: CancellationToken,
+}
+
+/// What joining the cluster gives the rest of startup.
+struct Membership {
+    instance: Instance,
+    bus: Bus,
+    announcer: Option<JoinHandle<()>>,
 }
 
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let started = Instant::now();
-        let step = Instant::now();
-        let storage = Storage::connect(&config.database_url)
-            .await
-            .with_context(|| format!("could not open the database at {}", config.database_url))?;
-        info!(
-            backend = storage.backend_name(),
-            elapsed_ms = ms(step),
-            "connected to the database"
-        );
-
-        // Before anything writes: a second process on the same SQLite file stops here.
-        let file_lock = lock_sqlite_file(&config.database_url)?;
-
-        let step = Instant::now();
-        storage
-            .migrate()
-            .await
-            .context("could not apply the database migrations")?;
-        info!(elapsed_ms = ms(step), "migrations applied");
-
+        let (storage, file_lock) = open_database(&config).await?;
         // Bound before recovery: a second process started by mistake on the same port stops
         // here, before it could take back anything.
-        let step = Instant::now();
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .with_context(|| format!("could not listen on {}", config.bind))?;
-        info!(address = %listener.local_addr()?, elapsed_ms = ms(step), "listening");
-
-        let instance = Instance::new(
-            config.instance_id.clone(),
-            config.lease,
-            config.max_attempts,
-        );
-        let shared = storage.is_shared();
-        let (bus, outgoing) = if shared {
-            let (bus, outgoing) = Bus::relayed();
-            (bus, Some(outgoing))
-        } else {
-            (Bus::default(), None)
-        };
-        let shutdown = CancellationToken::new();
-        let cluster_stop = CancellationToken::new();
-        // Until the very end: the drain's hand-backs fail fast, too, while Postgres is away.
-        tokio::spawn(storage.clone().watch_reachability(cluster_stop.clone()));
-        let announcer = outgoing.map(|outgoing| {
-            tokio::spawn(cluster::relay::announce(
-                storage.clone(),
-                instance.origin().to_owned(),
-                outgoing,
-                cluster_stop.clone(),
-            ))
-        });
-
-        // Alone on a SQLite file, whatever is running was left by a process that is gone; on a
-        // shared database, only what no live instance renewed.
-        let step = Instant::now();
-        let lost = if shared {
-            Lost::LeaseExpired
-        } else {
-            Lost::All
-        };
-        let recovered = cluster::leases::take_back(&storage, &bus, &instance, lost)
-            .await
-            .context("could not take back tasks left running")?;
-        info!(
-            recovered,
-            elapsed_ms = ms(step),
-            "took back tasks left running by a stopped process"
-        );
-        if shared {
-            tokio::spawn(cluster::leases::sweep(
-                storage.clone(),
-                bus.clone(),
-                instance.clone(),
-                shutdown.clone(),
-            ));
-            tokio::spawn(cluster::relay::listen(
-                storage.clone(),
-                bus.clone(),
-                instance.origin().to_owned(),
-                shutdown.clone(),
-            ));
-        }
-        info!(
-            instance = instance.id(),
-            lease_s = instance.lease().as_secs(),
-            max_attempts = instance.max_attempts(),
-            shared,
-            "instance"
-        );
-
+        let listener = bind(&config).await?;
+        let stops = Stops::default();
+        let background = TaskTracker::new();
+        let membership = join_cluster(&storage, &config, &stops, &background).await?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let tasks = Tasks::new(
+        let layer = TaskLayer::new(
             storage.clone(),
-            bus,
+            membership.bus,
             TaskLimits {
                 max_digits: config.max_digits,
                 max_queue: config.limits.max_queue,
             },
             Cores::new(cores, config.threads_per_task),
-            instance,
+            membership.instance,
         );
-        let running = tasks.clone();
-        tokio::spawn(cluster::leases::heartbeat(
-            storage.clone(),
-            tasks.instance().clone(),
-            move || running.live_runs(),
-            cluster_stop.clone(),
-        ));
-        let runner = Runner::new(
-            tasks.clone(),
-            RunnerConfig {
-                workers: config.workers,
-                poll_interval: POLL_INTERVAL,
-                // A quarter of the grace period: what is left of it covers storing the digits
-                // and the rest of the drain.
-                finish_within: config.shutdown_grace / 4,
-            },
-        );
-        let runner = tokio::spawn(runner.run(shutdown.clone()));
+        let runner = start_runner(&layer.runs, &config, &storage, &stops, &background);
         info!(
             workers = config.workers,
             cores,
@@ -172,41 +86,30 @@ impl App {
         );
         // Measured after the socket is bound and the runner started: the estimates it feeds are
         // a nicety, and a fresh database takes a few tens of milliseconds of one core for it.
-        let calibrating = tasks.clone();
-        tokio::spawn(async move {
-            if let Err(err) = calibrating.load_engine_rate().await {
+        let calibrating = layer.runs.clone();
+        background.spawn(async move {
+            if let Err(err) = calibrating.calibrate().await {
                 warn!(error = %err, "could not learn the engine's speed; no time estimates yet");
             }
         });
-
-        let live = LiveFeed::start(tasks.clone(), shutdown.clone());
-        // Installed before the first request, so every series starts from the first one.
-        let _ = crate::telemetry::metrics();
-        let state = AppState {
-            tasks,
-            live,
-            lifecycle: Lifecycle::new(shutdown.clone()),
-            limits: config.limits,
-            submissions: SubmitLimiter::new(&config.limits),
-            proxies: TrustedProxies::new(&config.trusted_proxies),
-        };
+        let state = web_state(layer, &config, &stops, &background);
         info!(total_ms = ms(started), "started");
         Ok(Self {
             listener,
             state,
             storage,
+            file_lock,
+            stops,
             runner,
-            shutdown,
+            announcer: membership.announcer,
+            background,
             grace: config.shutdown_grace,
             drain_linger: config.drain_linger,
             header_timeout: config.limits.header_timeout,
-            cluster_stop,
-            announcer,
-            file_lock,
         })
     }
 
-    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         self.listener.local_addr()
     }
 
@@ -216,99 +119,170 @@ impl App {
 
     /// Cancelling this token shuts the app down as a signal would.
     pub fn shutdown_token(&self) -> CancellationToken {
-        self.shutdown.clone()
+        self.stops.shutdown.clone()
     }
 
-    /// Serves until SIGTERM or SIGINT, then shuts down within the grace period.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        super::shutdown::on_signals(
-            self.shutdown.clone(),
-            self.grace,
-            self.state.lifecycle.clone(),
-            self.state.tasks.clone(),
-        );
-        self.serve().await
-    }
-
-    /// Serves until the shutdown token fires, then drains: the runner hands running tasks back
-    /// to the queue, live streams send `shutdown` and end, the socket keeps answering (readiness
-    /// 503, submissions 503 with Retry-After) for at least the drain linger, then stops accepting;
-    /// open connections finish the request they are on; the pool closes.
-    pub async fn serve(self) -> anyhow::Result<()> {
-        let Self {
-            listener,
-            state,
-            storage,
-            runner,
-            shutdown,
-            grace,
-            drain_linger,
-            header_timeout,
-            cluster_stop,
-            announcer,
-            file_lock,
-        } = self;
-        let lifecycle = state.lifecycle.clone();
-        let stop_accepting = CancellationToken::new();
-        let server = tokio::spawn(server::serve(
-            listener,
-            router(state),
-            header_timeout,
-            stop_accepting.clone(),
-        ));
-        lifecycle.set_ready();
-        info!("ready");
-
-        shutdown.cancelled().await;
-        // Each wait below is bounded, so a client that stops reading, or a run stuck on the
-        // database, cannot keep the pool from closing before the watchdog's deadline. Whatever
-        // is left running is requeued by the next start.
-        let signalled = tokio::time::Instant::now();
-        let halfway = signalled + grace / 2;
-        let last_call = signalled + grace.saturating_sub(Duration::from_secs(2)).max(grace / 2);
-        match tokio::time::timeout_at(halfway, runner).await {
-            Ok(joined) => joined.context("the runner panicked")?,
-            Err(_) => warn!("running tasks did not stop in time; the next start requeues them"),
-        }
-        // The hand-backs are announced before the others stop hearing from this instance.
-        cluster_stop.cancel();
-        if let Some(announcer) = announcer
-            && tokio::time::timeout(ANNOUNCE_DRAIN, announcer)
-                .await
-                .is_err()
-        {
-            warn!("could not announce the last changes to the other instances in time");
-        }
-        let streams_closed = tokio::time::timeout_at(halfway, async {
-            while lifecycle.sse_streams() > 0 {
-                tokio::time::sleep(STREAMS_POLL).await;
-            }
-        })
-        .await;
-        if streams_closed.is_err() {
-            warn!(
-                open_streams = lifecycle.sse_streams(),
-                "some live streams did not close in time"
-            );
-        }
-        info!("tasks handed back and live streams closed");
-        tokio::time::sleep_until(signalled + drain_linger).await;
-        stop_accepting.cancel();
-        match tokio::time::timeout_at(last_call, server).await {
-            Ok(joined) => joined.context("the server panicked")?,
-            Err(_) => warn!("some connections were still busy at the deadline; closing anyway"),
-        }
-        info!("HTTP connections drained");
-        storage
-            .close()
-            .await
-            .context("could not close the database")?;
-        drop(file_lock);
-        info!("database closed; bye");
-        Ok(())
+    /// Every background loop the app started. Once [`App::serve`] has returned it is empty:
+    /// nothing the app spawned outlives it.
+    pub fn background_tasks(&self) -> TaskTracker {
+        self.background.clone()
     }
 }
 
-fn ms(since: Instant) -> u64 {
+/// Connects, takes the SQLite file lock before anything writes (a second process on the same
+/// file stops here), and applies the migrations.
+async fn open_database(config: &Config) -> anyhow::Result<(Storage, Option<FileLock>)> {
+    let step = Instant::now();
+    let storage = Storage::connect(&config.database_url)
+        .await
+        .with_context(|| format!("could not open the database at {}", config.database_url))?;
+    info!(
+        backend = storage.backend_name(),
+        elapsed_ms = ms(step),
+        "connected to the database"
+    );
+    let file_lock = lock_sqlite_file(&config.database_url)?;
+    let step = Instant::now();
+    storage
+        .migrate()
+        .await
+        .context("could not apply the database migrations")?;
+    info!(elapsed_ms = ms(step), "migrations applied");
+    Ok((storage, file_lock))
+}
+
+async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
+    let step = Instant::now();
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("could not listen on {}", config.bind))?;
+    info!(address = %listener.local_addr()?, elapsed_ms = ms(step), "listening");
+    Ok(listener)
+}
+
+/// Names this instance, starts what several instances on one database need (the reachability
+/// watch, announcements, the sweeper, the listener), and takes back the tasks a stopped process
+/// left running: alone on a SQLite file, all of them; on a shared database, only those no live
+/// instance renewed.
+async fn join_cluster(
+    storage: &Storage,
+    config: &Config,
+    stops: &Stops,
+    background: &TaskTracker,
+) -> anyhow::Result<Membership> {
+    let instance = Instance::new(
+        config.instance_id.clone(),
+        config.lease,
+        config.max_attempts,
+    );
+    let shared = storage.is_shared();
+    let (bus, outgoing) = if shared {
+        let (bus, outgoing) = Bus::relayed();
+        (bus, Some(outgoing))
+    } else {
+        (Bus::default(), None)
+    };
+    // Until the very end: the drain's hand-backs fail fast, too, while Postgres is away.
+    background.spawn(storage.clone().watch_reachability(stops.cluster.clone()));
+    let announcer = outgoing.map(|outgoing| {
+        background.spawn(cluster::relay::announce(
+            storage.clone(),
+            instance.origin().to_owned(),
+            outgoing,
+            stops.cluster.clone(),
+        ))
+    });
+
+    let step = Instant::now();
+    let lost = if shared {
+        Lost::LeaseExpired
+    } else {
+        Lost::All
+    };
+    let recovered = cluster::leases::take_back(storage, &bus, &instance, lost)
+        .await
+        .context("could not take back tasks left running")?;
+    info!(
+        recovered,
+        elapsed_ms = ms(step),
+        "took back tasks left running by a stopped process"
+    );
+    if shared {
+        background.spawn(cluster::leases::sweep(
+            storage.clone(),
+            bus.clone(),
+            instance.clone(),
+            stops.shutdown.clone(),
+        ));
+        background.spawn(cluster::relay::listen(
+            storage.clone(),
+            bus.clone(),
+            instance.origin().to_owned(),
+            stops.shutdown.clone(),
+        ));
+    }
+    info!(
+        instance = instance.id(),
+        lease_s = instance.lease().as_secs(),
+        max_attempts = instance.max_attempts(),
+        shared,
+        "instance"
+    );
+    Ok(Membership {
+        instance,
+        bus,
+        announcer,
+    })
+}
+
+/// The heartbeat that keeps this instance's claims, and the runner itself.
+fn start_runner(
+    runs: &RunContext,
+    config: &Config,
+    storage: &Storage,
+    stops: &Stops,
+    background: &TaskTracker,
+) -> JoinHandle<()> {
+    let running = runs.clone();
+    background.spawn(cluster::leases::heartbeat(
+        storage.clone(),
+        runs.instance().clone(),
+        move || running.live_runs(),
+        stops.cluster.clone(),
+    ));
+    let runner = Runner::new(
+        runs.clone(),
+        RunnerConfig {
+            workers: config.workers,
+            poll_interval: POLL_INTERVAL,
+            // A quarter of the grace period: what is left of it covers storing the digits
+            // and the rest of the drain.
+            finish_within: config.shutdown_grace / 4,
+        },
+    );
+    background.spawn(runner.run(stops.shutdown.clone()))
+}
+
+fn web_state(
+    layer: TaskLayer,
+    config: &Config,
+    stops: &Stops,
+    background: &TaskTracker,
+) -> AppState {
+    let live = LiveFeed::start(layer.queries.clone(), stops.shutdown.clone(), background);
+    // Installed before the first request, so every series starts from the first one.
+    let _ = crate::telemetry::metrics();
+    AppState {
+        tasks: layer.tasks,
+        queries: layer.queries,
+        live,
+        lifecycle: Lifecycle::new(stops.shutdown.clone()),
+        limits: config.limits,
+        submissions: SubmitLimiter::new(&config.limits),
+        proxies: TrustedProxies::new(&config.trusted_proxies),
+    }
+}
+
+pub(super) fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }

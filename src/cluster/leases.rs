@@ -6,7 +6,8 @@ use tracing::{info, warn};
 
 use super::Instance;
 use crate::{
-    events::{Bus, Change},
+    domain::Change,
+    events::Bus,
     storage::{Lost, Run, Storage, StorageResult},
 };
 

@@ -22,8 +22,8 @@ use tracing::{debug, info, warn};
 
 use super::instance::id_of_origin;
 use crate::{
-    domain::{EventId, TaskId},
-    events::{Bus, Change, ChangeKind, Message, Outgoing},
+    domain::{Change, ChangeKind, EventId, Message, TaskId},
+    events::{Bus, Outgoing},
     storage::{ChangeListener, Storage},
 };
 

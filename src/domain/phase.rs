@@ -1,8 +1,11 @@
 use super::UnknownValue;
 
 /// What a running task is doing right now, shown next to its progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Phase {
     /// Reading digits already in the store instead of computing them.
     Reading,
@@ -16,15 +19,7 @@ pub enum Phase {
 
 impl Phase {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Reading => "reading",
-            Phase::Series => "series",
-            Phase::SquareRoot => "square_root",
-            Phase::Division => "division",
-            Phase::Conversion => "conversion",
-            Phase::Verifying => "verifying",
-            Phase::Storing => "storing",
-        }
+        self.into()
     }
 
     /// The phase as a person reads it.
@@ -41,20 +36,6 @@ impl Phase {
     }
 
     pub fn parse(value: &str) -> Result<Self, UnknownValue> {
-        [
-            Phase::Reading,
-            Phase::Series,
-            Phase::SquareRoot,
-            Phase::Division,
-            Phase::Conversion,
-            Phase::Verifying,
-            Phase::Storing,
-        ]
-        .into_iter()
-        .find(|phase| phase.as_str() == value)
-        .ok_or_else(|| UnknownValue {
-            kind: "phase",
-            value: value.to_owned(),
-        })
+        UnknownValue::parse("phase", value)
     }
 }

@@ -6,8 +6,11 @@ use super::{EventId, TaskId, UnknownValue};
 ///
 /// The five main stages are what a successful task passes through; the others record the turns a
 /// task can take on the way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Stage {
     /// The HTTP handler committed the row; only then did the client get its answer.
     Registered,
@@ -28,40 +31,12 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 9] = [
-        Stage::Registered,
-        Stage::Scheduled,
-        Stage::Taken,
-        Stage::Calculated,
-        Stage::Stored,
-        Stage::Failed,
-        Stage::Cancelled,
-        Stage::Requeued,
-        Stage::Retried,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Registered => "registered",
-            Stage::Scheduled => "scheduled",
-            Stage::Taken => "taken",
-            Stage::Calculated => "calculated",
-            Stage::Stored => "stored",
-            Stage::Failed => "failed",
-            Stage::Cancelled => "cancelled",
-            Stage::Requeued => "requeued",
-            Stage::Retried => "retried",
-        }
+        self.into()
     }
 
     pub fn parse(value: &str) -> Result<Self, UnknownValue> {
-        Self::ALL
-            .into_iter()
-            .find(|stage| stage.as_str() == value)
-            .ok_or_else(|| UnknownValue {
-                kind: "stage",
-                value: value.to_owned(),
-            })
+        UnknownValue::parse("stage", value)
     }
 }
 

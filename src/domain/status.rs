@@ -10,8 +10,20 @@ use super::{Stage, UnknownValue};
 ///   ├──hand back───────┘                             │
 ///   └──retry─────────────────────────────────────────┘
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     Queued,
     Running,
@@ -21,32 +33,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Queued,
-        Status::Running,
-        Status::Done,
-        Status::Failed,
-        Status::Cancelled,
-    ];
+    pub const ALL: &[Status] = <Status as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Queued => "queued",
-            Status::Running => "running",
-            Status::Done => "done",
-            Status::Failed => "failed",
-            Status::Cancelled => "cancelled",
-        }
+        self.into()
     }
 
     pub fn parse(value: &str) -> Result<Self, UnknownValue> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == value)
-            .ok_or_else(|| UnknownValue {
-                kind: "status",
-                value: value.to_owned(),
-            })
+        UnknownValue::parse("status", value)
     }
 
     /// Whether the task will not change again unless a person retries it.
@@ -175,7 +169,7 @@ mod tests {
 
     #[test]
     fn statuses_survive_a_round_trip_through_their_stored_names() {
-        for status in Status::ALL {
+        for &status in Status::ALL {
             assert_eq!(Status::parse(status.as_str()), Ok(status));
         }
         assert!(Status::parse("exploded").is_err());

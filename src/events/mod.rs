@@ -1,7 +1,5 @@
-//! The change bus: after a write commits, its writer publishes what changed, and whoever shows
-//! tasks (the SSE feed) re-reads and re-renders them. A change names a task and, for stage
-//! changes, the stage-log id, never the data itself, so the database stays the one source of
-//! truth and a lost message costs a resync, not a wrong page.
+//! The change bus: after a write commits, its writer publishes what changed ([`Change`]), and
+//! whoever shows tasks (the SSE feed) re-reads and re-renders them.
 //!
 //! With several instances on one database, the bus also hands each change it publishes to a
 //! relay (see `cluster`), which announces it to the other instances; what they announce arrives
@@ -14,63 +12,11 @@ use std::sync::{
 
 use tokio::sync::{broadcast, mpsc};
 
-use crate::domain::{EventId, TaskId};
+use crate::domain::{Change, Message};
 
 /// Enough room for a burst of progress ticks from every worker; a slower receiver lags and
 /// resyncs rather than blocking publishers.
 const CAPACITY: usize = 1024;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    /// A new task was registered.
-    Created,
-    /// A task moved to another stage or status; `event_id` is set.
-    Stage,
-    /// A running task's progress moved; not in the stage log.
-    Progress,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Change {
-    pub task_id: TaskId,
-    pub kind: ChangeKind,
-    pub event_id: Option<EventId>,
-}
-
-impl Change {
-    pub fn created(task_id: TaskId, event_id: EventId) -> Self {
-        Self {
-            task_id,
-            kind: ChangeKind::Created,
-            event_id: Some(event_id),
-        }
-    }
-
-    pub fn stage(task_id: TaskId, event_id: EventId) -> Self {
-        Self {
-            task_id,
-            kind: ChangeKind::Stage,
-            event_id: Some(event_id),
-        }
-    }
-
-    pub fn progress(task_id: TaskId) -> Self {
-        Self {
-            task_id,
-            kind: ChangeKind::Progress,
-            event_id: None,
-        }
-    }
-}
-
-/// What a subscriber receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Message {
-    Change(Change),
-    /// Changes may have been missed (another instance's, while its announcements could not
-    /// reach this one): whoever shows tasks must read them again.
-    Resync,
-}
 
 /// Room for the changes waiting to be announced to other instances; beyond it they are dropped
 /// and the others are told to resync instead.
@@ -170,6 +116,7 @@ impl Bus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{EventId, TaskId};
 
     #[tokio::test]
     async fn every_subscriber_sees_each_published_change_in_order() {

@@ -49,6 +49,7 @@ use super::cost;
 use super::detach::detached;
 use super::progress::Reporter;
 use super::sieve::Sieve;
+use super::tree_shape::{Shape, cost_integral, shape};
 
 const A: u64 = 13_591_409;
 const B: u64 = 545_140_134;
@@ -110,18 +111,6 @@ struct Summation<'a> {
     /// Ranges of at most this many terms divide out common factors when they merge.
     sieved_terms: u64,
     progress: &'a Reporter<'a>,
-}
-
-/// How a range of terms is summed: directly, or from two halves, which may run at the same time
-/// with some of the threads each.
-enum Shape {
-    Leaf,
-    Node {
-        mid: u64,
-        parallel: bool,
-        left_threads: usize,
-        right_threads: usize,
-    },
 }
 
 /// Sums the first `terms` terms of the Chudnovsky series exactly, on up to `threads` threads.
@@ -212,56 +201,6 @@ fn merge_units(a: u64, b: u64) -> u64 {
     cost::series_merge(9.0 * cost_integral(a, b))
 }
 
-fn shape(a: u64, b: u64, threads: usize) -> Shape {
-    let len = b - a;
-    if len <= LEAF_TERMS {
-        Shape::Leaf
-    } else if threads >= 2 && len >= PARALLEL_MIN_TERMS {
-        let left_threads = threads / 2;
-        let share = left_threads as f64 / threads as f64;
-        Shape::Node {
-            mid: weighted_split(a, b, share),
-            parallel: true,
-            left_threads,
-            right_threads: threads - left_threads,
-        }
-    } else {
-        Shape::Node {
-            mid: a + len / 2,
-            parallel: false,
-            left_threads: 1,
-            right_threads: 1,
-        }
-    }
-}
-
-/// The approximate size in bits of $P$, $Q$ and $T$ of terms $[a, b)$: term $k$ adds about
-/// $9 \log_2 k + 94$ bits to them together, which is taken as $\int_a^b (\log_2(x+1) + 10)\,dx$ up
-/// to a constant factor.
-fn cost_integral(a: u64, b: u64) -> f64 {
-    fn antiderivative(x: f64) -> f64 {
-        ((x + 1.0) * (x + 1.0).ln() - x) / std::f64::consts::LN_2 + 10.0 * x
-    }
-    antiderivative(b as f64) - antiderivative(a as f64)
-}
-
-/// The split point that gives the left range about `share` of the cost of $[a, b)$, so that
-/// threads with unequal ranges finish together: later terms are larger, so the left range gets
-/// more terms.
-fn weighted_split(a: u64, b: u64, share: f64) -> u64 {
-    let target = share * cost_integral(a, b);
-    let (mut low, mut high) = (a + 1, b - 1);
-    while low < high {
-        let mid = low + (high - low) / 2;
-        if cost_integral(a, mid) < target {
-            low = mid + 1;
-        } else {
-            high = mid;
-        }
-    }
-    low
-}
-
 fn split(
     a: u64,
     b: u64,
@@ -317,8 +256,8 @@ fn split(
     progress.check()?;
     // A merge multiplies all three of the left range's numbers (after dividing P_l and Q_r when
     // it divides out common factors), so its time, which decides whether it is detached, grows
-    // with their sum, not with Q alone: at 10^8 digits, merges of 3.2 M-bit Qs ran inline for
-    // up to 150 ms; counted this way, the longest inline merge takes 50 ms.
+    // with their sum, not with Q alone: counted by Q, long merges would run inline, where a
+    // cancel waits for them (see docs/PERFORMANCE.md).
     let bits = left.bits();
     let merged = detached(bits, &|| progress.is_cancelled(), move || {
         merge(left, right, needs, parallel)
@@ -340,9 +279,8 @@ fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
 /// Appending term $k$ to a range is a merge with a range of one term,
 /// $T \gets T q_k + P p_k (-1)^k (A + Bk)$, $P \gets P p_k$, $Q \gets Q q_k$, and every factor of
 /// $p_k$ and $q_k$ fits in a machine word, so each step is a few passes of word-by-number
-/// multiplication in place. Building the leaf as a tree of big-number merges instead allocated
-/// a dozen numbers per term: the leaves of $10^7$ digits (700,000 terms) took 0.85 s that way,
-/// and take 0.48 s this way.
+/// multiplication in place, where a tree of big-number merges would allocate a dozen numbers per
+/// term.
 fn split_leaf(a: u64, b: u64) -> Splitting {
     let mut p = Natural::ONE;
     let mut q_odd = Natural::ONE;

@@ -9,6 +9,7 @@
 //!
 //! One algorithm per file:
 //! - `chudnovsky`: the series, by binary splitting, optionally on several threads;
+//! - `tree_shape`: where the series' tree is cut, and which halves run on threads of their own;
 //! - `common_factors`, `sieve`: the common factors of $P$ and $Q$ divided out at the series'
 //!   merges, from a table of smallest prime factors;
 //! - `approximation`: $\pi \cdot 10^D$ to within 2 units from the series;
@@ -35,6 +36,7 @@ mod fixture;
 mod guard;
 mod progress;
 mod sieve;
+mod tree_shape;
 
 pub use checksums::{ChecksumMismatch, KnownChecksum, known_checksums, verify_known_checksums};
 pub use control::{Cancelled, Control, Phase, Progress, Unobserved};

@@ -1,4 +1,4 @@
-use crate::domain::UnknownValue;
+use crate::domain::{Unavailable, UnknownValue, group_thousands};
 
 /// Everything that can go wrong below the task layer.
 #[derive(Debug, thiserror::Error)]
@@ -29,24 +29,15 @@ pub enum StorageError {
     /// A row holds a value this version cannot read: the database was written by something else.
     #[error("the database holds a value this version does not understand: {0}")]
     Corrupt(#[from] UnknownValue),
+    /// A submission or retry that would add to a queue already holding as many tasks as it may.
+    #[error("the queue is full: {} tasks are waiting", group_thousands(*queued))]
+    QueueFull { queued: u64 },
     /// The digit store would have to change digits it already holds: one of the two is wrong.
     #[error("the new digits disagree with the stored ones at decimal {position}")]
     DigitsDisagree { position: u64 },
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
-
-/// Why the database cannot take a request right now, when that is passing rather than a fault in
-/// the request or the data: the caller should say "try again shortly", not "something broke".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unavailable {
-    /// Another writer held the lock longer than `busy_timeout` (SQLite `BUSY`/`LOCKED`).
-    Busy,
-    /// The disk or the database's size limit is full (SQLite `FULL`, Postgres class 53).
-    Full,
-    /// No connection: the pool timed out, or the server is down or restarting.
-    Unreachable,
-}
 
 impl StorageError {
     /// Whether this error is the database being unavailable for a while, and why.

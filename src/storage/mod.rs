@@ -28,9 +28,9 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub use connect::{FileLock, lock_sqlite_file};
 pub use digits::CHUNK_DIGITS;
 pub use engine_runs::EngineRun;
-pub use error::{StorageError, StorageResult, Unavailable};
+pub use error::{StorageError, StorageResult};
 pub use notify::ChangeListener;
-pub use tasks::{Counts, ListQuery, Lost, QueueFull, Run, Submission, SubmitOutcome};
+pub use tasks::{Lost, Run};
 
 /// A cheap handle to the database; clone it freely.
 #[derive(Clone)]

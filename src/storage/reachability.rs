@@ -21,7 +21,8 @@ use sqlx::{Connection, PgConnection, postgres::PgConnectOptions};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{Storage, StorageError, StorageResult, Unavailable};
+use super::{Storage, StorageError, StorageResult};
+use crate::domain::Unavailable;
 
 /// How often the watcher pings: the longest an outage goes unnoticed, and a recovery too.
 const WATCH_EVERY: Duration = Duration::from_millis(500);

@@ -12,12 +12,13 @@ use sea_orm::{
 };
 
 use super::{
-    Storage, StorageResult,
+    Storage, StorageError, StorageResult,
     entities::task::{self, Column},
     stage_log::insert_event,
 };
 use crate::domain::{
-    DigitCount, EventId, Phase, Stage, Status, Task, TaskId, Transition, UnknownValue,
+    Counts, DigitCount, EventId, ListQuery, Phase, Stage, Status, Submission, SubmitOutcome, Task,
+    TaskId, TaskPage, Transition, UnknownValue,
 };
 
 /// One claimed run of a task. Writes made on its behalf take effect only while the task is still
@@ -27,46 +28,6 @@ use crate::domain::{
 pub struct Run {
     pub task_id: TaskId,
     pub attempt: i32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SubmitOutcome {
-    Created,
-    /// A task for this n already existed and was left as it was.
-    Existing,
-    /// A task for this n had failed or been cancelled, and is queued again.
-    Retried,
-}
-
-#[derive(Debug, Clone)]
-pub struct Submission {
-    pub task: Task,
-    pub outcome: SubmitOutcome,
-    /// The stage event the submission wrote, if it changed anything.
-    pub event: Option<EventId>,
-}
-
-/// A submission refused because the queue holds as many tasks as it may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QueueFull {
-    pub queued: u64,
-}
-
-/// A page of the task list, newest first.
-#[derive(Debug, Clone, Default)]
-pub struct ListQuery {
-    pub status: Option<Status>,
-    /// Only tasks older than this one (the next page).
-    pub before: Option<TaskId>,
-    /// Only tasks newer than this one (the previous page).
-    pub after: Option<TaskId>,
-    pub limit: u64,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Counts {
-    pub queued: u64,
-    pub running: u64,
 }
 
 /// Which running tasks [`Storage::take_back_lost`] takes back.
@@ -105,14 +66,10 @@ impl Storage {
     /// queued again, since asking for it again means wanting it.
     ///
     /// A submission that would add to the queue while `queue_limit` tasks already wait is refused
-    /// with [`QueueFull`]; asking for an existing task never is. The limit is exact: the count
+    /// with [`StorageError::QueueFull`]; asking for an existing task never is. The limit is exact: the count
     /// and the insert share SQLite's write lock, or on Postgres an advisory lock that every
     /// instance's submissions and retries take.
-    pub async fn submit(
-        &self,
-        n: DigitCount,
-        queue_limit: u64,
-    ) -> StorageResult<Result<Submission, QueueFull>> {
+    pub async fn submit(&self, n: DigitCount, queue_limit: u64) -> StorageResult<Submission> {
         let txn = self.begin_write().await?;
         let existing = task::Entity::find()
             .filter(Column::N.eq(stored_n(n)))
@@ -121,8 +78,8 @@ impl Storage {
             .map(to_domain)
             .transpose()?;
         let adds_to_queue = existing.as_ref().is_none_or(|task| task.status.can_retry());
-        if adds_to_queue && let Err(full) = queue_has_room(&*txn, queue_limit).await? {
-            return Ok(Err(full));
+        if adds_to_queue {
+            queue_has_room(&*txn, queue_limit).await?;
         }
         let now = Utc::now();
         let row = task::ActiveModel {
@@ -174,7 +131,7 @@ impl Storage {
             }
         };
         txn.commit().await?;
-        Ok(Ok(submission))
+        Ok(submission)
     }
 
     pub async fn task(&self, id: TaskId) -> StorageResult<Option<Task>> {
@@ -185,8 +142,8 @@ impl Storage {
             .transpose()
     }
 
-    /// A page of tasks, newest first, and whether there are more beyond it in the direction asked.
-    pub async fn list(&self, query: &ListQuery) -> StorageResult<(Vec<Task>, bool)> {
+    /// A page of tasks, newest first, and where the pages beside it start.
+    pub async fn list(&self, query: &ListQuery) -> StorageResult<TaskPage> {
         let mut select = task::Entity::find();
         if let Some(status) = query.status {
             select = select.filter(Column::Status.eq(status.as_str()));
@@ -194,11 +151,11 @@ impl Storage {
         if let Some(before) = query.before {
             select = select.filter(Column::Id.lt(before.0));
         }
-        if let Some(after) = query.after {
+        // Paging backwards reads the rows just above the cursor, then puts them newest-first.
+        let backwards = query.is_backwards();
+        if let Some(after) = query.after.filter(|_| backwards) {
             select = select.filter(Column::Id.gt(after.0));
         }
-        // Paging backwards reads the rows just above the cursor, then puts them newest-first.
-        let backwards = query.after.is_some() && query.before.is_none();
         select = if backwards {
             select.order_by_asc(Column::Id)
         } else {
@@ -214,7 +171,7 @@ impl Storage {
             .into_iter()
             .map(to_domain)
             .collect::<StorageResult<_>>()?;
-        Ok((tasks, more))
+        Ok(TaskPage::new(query, tasks, more))
     }
 
     /// How many tasks have each status (statuses with none are left out).
@@ -484,14 +441,12 @@ impl Storage {
         &self,
         id: TaskId,
         queue_limit: u64,
-    ) -> StorageResult<Result<Option<(Task, EventId)>, QueueFull>> {
+    ) -> StorageResult<Option<(Task, EventId)>> {
         let txn = self.begin_write().await?;
-        if let Err(full) = queue_has_room(&*txn, queue_limit).await? {
-            return Ok(Err(full));
-        }
+        queue_has_room(&*txn, queue_limit).await?;
         let applied = transition(&*txn, id, Transition::Retry, Guard::Anyone, Detail::None).await?;
         txn.commit().await?;
-        Ok(Ok(applied))
+        Ok(applied)
     }
 
     async fn fenced_transition(
@@ -617,22 +572,19 @@ async fn transition(
     Ok(Some((task, event)))
 }
 
-/// Whether the queue has room for one more task, holding (on Postgres) the queue's advisory lock
-/// until `txn` ends, so that no other submission counts before this one has added its task.
-async fn queue_has_room(
-    txn: &impl ConnectionTrait,
-    queue_limit: u64,
-) -> StorageResult<Result<(), QueueFull>> {
+/// Refuses with [`StorageError::QueueFull`] unless the queue has room for one more task, holding
+/// (on Postgres) the queue's advisory lock until `txn` ends, so that no other submission counts
+/// before this one has added its task.
+async fn queue_has_room(txn: &impl ConnectionTrait, queue_limit: u64) -> StorageResult<()> {
     super::advisory_lock(txn, super::QUEUE_LOCK).await?;
     let queued = task::Entity::find()
         .filter(Column::Status.eq(Status::Queued.as_str()))
         .count(txn)
         .await?;
-    Ok(if queued >= queue_limit {
-        Err(QueueFull { queued })
-    } else {
-        Ok(())
-    })
+    if queued >= queue_limit {
+        return Err(StorageError::QueueFull { queued });
+    }
+    Ok(())
 }
 
 /// When a lease taken or renewed now ends.

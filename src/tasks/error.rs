@@ -1,6 +1,6 @@
 use crate::{
-    domain::{DigitCountError, Status, TaskId, group_thousands},
-    storage::{QueueFull, StorageError, Unavailable},
+    domain::{DigitCountError, Status, TaskId, Unavailable, group_thousands},
+    storage::StorageError,
 };
 
 /// What the task layer refuses or fails at; the web layer turns each into a status and a message.
@@ -19,13 +19,15 @@ pub enum TaskError {
     #[error("The queue is full: {} tasks are waiting, the most this server takes. Try again in a minute.", group_thousands(*.queued))]
     QueueFull { queued: u64 },
     #[error(transparent)]
-    Storage(#[from] StorageError),
+    Storage(StorageError),
 }
 
-impl From<QueueFull> for TaskError {
-    fn from(full: QueueFull) -> Self {
-        TaskError::QueueFull {
-            queued: full.queued,
+/// A full queue is the person's answer, not a storage fault: it gets a variant of its own.
+impl From<StorageError> for TaskError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::QueueFull { queued } => TaskError::QueueFull { queued },
+            other => TaskError::Storage(other),
         }
     }
 }

@@ -25,8 +25,10 @@ pub(super) const WINDOW: usize = 20;
 const REMEMBERED_SIZES: usize = 1024;
 
 /// This machine's rate, shared by every handle to the service.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(super) struct Estimator {
+    /// The threads a computation gets when nothing else runs, which estimates assume.
+    threads: usize,
     /// Seconds per unit of estimated work, newest last.
     rates: Arc<RwLock<VecDeque<f64>>>,
     /// The engine's estimated work by digits and threads.
@@ -34,6 +36,14 @@ pub(super) struct Estimator {
 }
 
 impl Estimator {
+    pub(super) fn new(threads: usize) -> Self {
+        Self {
+            threads,
+            rates: Arc::default(),
+            work: Arc::default(),
+        }
+    }
+
     /// Takes in measured runs, oldest first.
     pub(super) fn observe(&self, runs: impl IntoIterator<Item = EngineRun>) {
         let mut rates = self.rates.write().unwrap_or_else(PoisonError::into_inner);
@@ -55,10 +65,10 @@ impl Estimator {
             .is_empty()
     }
 
-    /// The time to compute `n` decimals on `threads` threads, once a rate is known.
-    pub(super) fn estimate(&self, n: u64, threads: usize) -> Option<Duration> {
+    /// The time to compute `n` decimals on an idle machine, once a rate is known.
+    pub(super) fn estimate(&self, n: u64) -> Option<Duration> {
         let rate = self.rate()?;
-        let seconds = self.work(n, threads) * rate;
+        let seconds = self.work(n, self.threads) * rate;
         Duration::try_from_secs_f64(seconds).ok()
     }
 
@@ -106,43 +116,43 @@ mod tests {
 
     #[test]
     fn nothing_is_estimated_before_anything_was_measured() {
-        let estimator = Estimator::default();
+        let estimator = Estimator::new(1);
         assert!(!estimator.is_calibrated());
-        assert_eq!(estimator.estimate(1_000_000, 1), None);
+        assert_eq!(estimator.estimate(1_000_000), None);
     }
 
     #[test]
     fn a_measured_size_is_estimated_at_its_measured_time() {
-        let estimator = Estimator::default();
+        let estimator = Estimator::new(1);
         estimator.observe([run(1_000_000, 0.7)]);
-        let estimate = estimator.estimate(1_000_000, 1).expect("calibrated");
+        let estimate = estimator.estimate(1_000_000).expect("calibrated");
         assert!((estimate.as_secs_f64() - 0.7).abs() < 1e-6, "{estimate:?}");
     }
 
     #[test]
     fn ten_times_the_digits_takes_more_than_ten_times_as_long() {
-        let estimator = Estimator::default();
+        let estimator = Estimator::new(1);
         estimator.observe([run(1_000_000, 0.7)]);
-        let small = estimator.estimate(1_000_000, 1).expect("calibrated");
-        let big = estimator.estimate(10_000_000, 1).expect("calibrated");
+        let small = estimator.estimate(1_000_000).expect("calibrated");
+        let big = estimator.estimate(10_000_000).expect("calibrated");
         assert!(big > small * 10 && big < small * 25, "{small:?} → {big:?}");
     }
 
     #[test]
     fn one_slow_run_does_not_move_the_estimate() {
-        let estimator = Estimator::default();
+        let estimator = Estimator::new(1);
         estimator.observe([
             run(1_000_000, 0.7),
             run(1_000_000, 0.7),
             run(1_000_000, 9.0),
         ]);
-        let estimate = estimator.estimate(1_000_000, 1).expect("calibrated");
+        let estimate = estimator.estimate(1_000_000).expect("calibrated");
         assert!((estimate.as_secs_f64() - 0.7).abs() < 1e-6, "{estimate:?}");
     }
 
     #[test]
     fn tiny_runs_say_nothing_about_the_rate() {
-        let estimator = Estimator::default();
+        let estimator = Estimator::new(1);
         estimator.observe([run(100, 0.5)]);
         assert!(!estimator.is_calibrated());
     }

@@ -12,7 +12,7 @@ use axum::{
 use maud::html;
 
 use super::views::layout::{PageMeta, page};
-use crate::tasks::{TaskError, Unavailable};
+use crate::{domain::Unavailable, tasks::TaskError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {

@@ -13,7 +13,7 @@ use super::{
     htmx::vary_on_htmx,
     views::task_form::{Estimate, FormHints, estimate},
 };
-use crate::tasks::Tasks;
+use crate::tasks::Queries;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/estimate", get(estimate_line))
@@ -23,12 +23,12 @@ pub fn routes() -> Router<AppState> {
 const SCALE: [u64; 3] = [1_000_000, 10_000_000, 100_000_000];
 
 /// What the form says before anything is typed.
-pub fn form_hints(tasks: &Tasks) -> FormHints {
-    let max_digits = tasks.max_digits();
+pub fn form_hints(queries: &Queries) -> FormHints {
+    let max_digits = queries.max_digits();
     let scale = SCALE
         .into_iter()
         .filter(|&n| n <= max_digits)
-        .filter_map(|n| Some((n, tasks.estimate(n)?)))
+        .filter_map(|n| Some((n, queries.estimate(n)?)))
         .collect();
     FormHints { max_digits, scale }
 }
@@ -44,18 +44,18 @@ async fn estimate_line(
     State(state): State<AppState>,
     query: Result<Query<EstimateQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
-    let tasks = &state.tasks;
+    let queries = &state.queries;
     let typed = query
         .ok()
         .and_then(|Query(query)| query.n)
         .unwrap_or_default();
-    let line = match tasks.parse_count(&typed) {
+    let line = match state.tasks.parse_count(&typed) {
         Err(_) => Estimate::Scale,
-        Ok(n) if n.get() <= tasks.stored_len().await? => Estimate::Stored(n.get()),
-        Ok(n) => match tasks.estimate(n.get()) {
+        Ok(n) if n.get() <= queries.stored_len().await? => Estimate::Stored(n.get()),
+        Ok(n) => match queries.estimate(n.get()) {
             Some(expected) => Estimate::Expected(n.get(), expected),
             None => Estimate::Unknown(n.get()),
         },
     };
-    Ok(vary_on_htmx(estimate(&form_hints(tasks), &line)).into_response())
+    Ok(vary_on_htmx(estimate(&form_hints(queries), &line)).into_response())
 }

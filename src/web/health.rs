@@ -25,7 +25,8 @@ async fn livez() -> Json<Value> {
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let lifecycle = &state.lifecycle;
-    let database = match tokio::time::timeout(DATABASE_CHECK, state.tasks.check_database()).await {
+    let database = match tokio::time::timeout(DATABASE_CHECK, state.queries.check_database()).await
+    {
         Ok(checked) => checked.map_err(|err| err.to_string()),
         Err(_) => Err(format!(
             "the database did not answer within {} ms",
@@ -33,7 +34,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         )),
     };
     let counts = match database {
-        Ok(()) => tokio::time::timeout(DATABASE_CHECK, state.tasks.counts())
+        Ok(()) => tokio::time::timeout(DATABASE_CHECK, state.queries.counts())
             .await
             .ok()
             .and_then(Result::ok)

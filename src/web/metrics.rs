@@ -32,11 +32,11 @@ pub fn routes() -> Router<AppState> {
 /// The task gauges are read from the database at scrape time; when it cannot answer they keep
 /// their last values and everything else is still served (that is when the rest matters most).
 async fn scrape(State(state): State<AppState>) -> Response {
-    match state.tasks.status_counts().await {
+    match state.queries.status_counts().await {
         Ok(counts) => set_task_gauges(&counts),
         Err(err) => tracing::warn!(error = %err, "no task counts for /metrics"),
     }
-    metrics::gauge!("pilane_running_tasks").set(state.tasks.running_here() as f64);
+    metrics::gauge!("pilane_running_tasks").set(state.queries.running_here() as f64);
     metrics::gauge!("pilane_sse_clients").set(state.lifecycle.sse_streams() as f64);
     let body = telemetry::metrics().map_or_else(String::new, |handle| {
         handle.run_upkeep();
@@ -51,7 +51,7 @@ async fn scrape(State(state): State<AppState>) -> Response {
 }
 
 fn set_task_gauges(counts: &[(Status, u64)]) {
-    for status in Status::ALL {
+    for &status in Status::ALL {
         let count = counts
             .iter()
             .find(|(counted, _)| *counted == status)

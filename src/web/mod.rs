@@ -17,8 +17,9 @@
 //!
 //! Around every route: request logs and metrics, the security headers and the cross-site check
 //! ([`security`]), a body limit (413), and, for all but the live stream, a request timeout (503).
-//! Submissions are rate limited per client ([`rate_limit`]; behind trusted proxies the client is
-//! read from `X-Forwarded-For`, [`client_ip`]). [`server`] serves it all with a
+//! Every route that queues work sits behind one gate ([`submissions`]): 503 while shutting down,
+//! then the per-client rate limit ([`rate_limit`]; behind trusted proxies the client is read from
+//! `X-Forwarded-For`, [`client_ip`]). [`server`] serves it all with a
 //! header-read timeout and a graceful drain.
 
 mod api;
@@ -37,6 +38,8 @@ mod rate_limit;
 mod security;
 pub mod server;
 mod state;
+mod submissions;
+mod table_page;
 mod task_actions;
 pub mod views;
 
@@ -58,7 +61,8 @@ pub use rate_limit::SubmitLimiter;
 pub use security::CONTENT_SECURITY_POLICY;
 pub use state::{AppState, Lifecycle};
 
-/// The whole HTTP surface. A plain function, so tests can drive it without a server.
+/// The whole HTTP surface. A plain function, so tests can drive it without a server
+/// (`tower::ServiceExt::oneshot`).
 pub fn router(state: AppState) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request<_>| {
@@ -68,7 +72,15 @@ pub fn router(state: AppState) -> Router {
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     let limits = state.limits;
+    let submitting = Router::new()
+        .merge(task_actions::submitting_routes())
+        .merge(api::submitting_routes())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            submissions::gate,
+        ));
     let ordinary = Router::new()
+        .merge(submitting)
         .merge(pages::routes())
         .merge(task_actions::routes())
         .merge(estimate::routes())
@@ -159,3 +171,6 @@ async fn timed_out(error: BoxError) -> Response {
         WebError::Internal(format!("a middleware failed: {error}")).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests;

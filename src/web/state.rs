@@ -7,13 +7,20 @@ use axum::extract::FromRef;
 use tokio_util::sync::CancellationToken;
 
 use super::{client_ip::TrustedProxies, live::LiveFeed, rate_limit::SubmitLimiter};
-use crate::{config::Limits, tasks::Tasks};
+use crate::{
+    config::Limits,
+    tasks::{Queries, Tasks},
+};
 
-/// Everything a handler may use, as cheap handles. Built once by `app`; handlers ask for the
-/// part they need through [`FromRef`].
+/// Everything a handler may use, as cheap handles. Built once by `app`. Handlers take the whole
+/// state; extractors that need one part of it (the client's address needs the trusted proxies)
+/// ask for it through [`FromRef`].
 #[derive(Clone)]
 pub struct AppState {
+    /// What changes a task: submit, cancel, retry.
     pub tasks: Tasks,
+    /// What pages read.
+    pub queries: Queries,
     pub live: LiveFeed,
     pub lifecycle: Lifecycle,
     pub limits: Limits,
@@ -75,18 +82,6 @@ pub struct StreamGuard(Arc<AtomicUsize>);
 impl Drop for StreamGuard {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-impl FromRef<AppState> for Tasks {
-    fn from_ref(state: &AppState) -> Self {
-        state.tasks.clone()
-    }
-}
-
-impl FromRef<AppState> for Lifecycle {
-    fn from_ref(state: &AppState) -> Self {
-        state.lifecycle.clone()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The forms: submit a task, cancel it, retry it. Each works as a plain form post (answered with
-//! a redirect) and, enhanced by htmx, answers with the fragment it replaces.
+//! a redirect) and, enhanced by htmx, answers with the fragment it replaces. Submitting and
+//! retrying pass the submission gate first ([`super::submissions`]).
 
 use axum::{
     Form, Router,
@@ -11,22 +12,27 @@ use axum::{
 
 use super::{
     AppState, WebError,
-    client_ip::ClientIp,
     estimate::form_hints,
     htmx::{HxRequest, vary_on_htmx},
-    pages::{TableQuery, index_page, load_table},
     params::parse_task_id,
+    submissions::answer_status,
+    table_page::{TableQuery, index_page, load_table},
     views::{
         task_form::{Notice, task_form},
         task_table::task_row,
     },
 };
-use crate::tasks::{SubmitOutcome, TaskError};
+use crate::{domain::SubmitOutcome, tasks::TaskError};
 
 pub fn routes() -> Router<AppState> {
+    Router::new().route("/tasks/{id}/cancel", post(cancel))
+}
+
+/// The routes that queue work (a retry queues it as a submission does, and shares its
+/// allowance); `web::router` puts them behind the submission gate.
+pub fn submitting_routes() -> Router<AppState> {
     Router::new()
         .route("/tasks", post(create))
-        .route("/tasks/{id}/cancel", post(cancel))
         .route("/tasks/{id}/retry", post(retry))
 }
 
@@ -39,13 +45,8 @@ struct NewTask {
 async fn create(
     State(state): State<AppState>,
     HxRequest(htmx): HxRequest,
-    client: ClientIp,
     form: Result<Form<NewTask>, FormRejection>,
 ) -> Result<Response, WebError> {
-    if state.lifecycle.is_shutting_down() {
-        return Err(WebError::ShuttingDown);
-    }
-    state.submissions.check(client)?;
     let input = match form {
         Ok(Form(form)) => form.n,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -75,14 +76,9 @@ async fn create(
         SubmitOutcome::Existing => Notice::Existing(&submission.task),
         SubmitOutcome::Retried => Notice::Retried(&submission.task),
     };
-    let status = if submission.outcome == SubmitOutcome::Created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
     Ok(vary_on_htmx((
-        status,
-        task_form(&form_hints(&state.tasks), &notice),
+        answer_status(submission.outcome),
+        task_form(&form_hints(&state.queries), &notice),
     )))
 }
 
@@ -96,10 +92,10 @@ async fn invalid(
 ) -> Result<Response, WebError> {
     let notice = Notice::Invalid { input, message };
     let body = if htmx {
-        task_form(&form_hints(&state.tasks), &notice)
+        task_form(&form_hints(&state.queries), &notice)
     } else {
-        let table = load_table(&state.tasks, &TableQuery::default()).await?;
-        index_page(&state.tasks, &table, &notice).await?
+        let table = load_table(&state.queries, &TableQuery::default()).await?;
+        index_page(&state.queries, &table, &notice)
     };
     Ok(vary_on_htmx((StatusCode::UNPROCESSABLE_ENTITY, body)))
 }
@@ -116,14 +112,8 @@ async fn cancel(
 async fn retry(
     State(state): State<AppState>,
     HxRequest(htmx): HxRequest,
-    client: ClientIp,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    if state.lifecycle.is_shutting_down() {
-        return Err(WebError::ShuttingDown);
-    }
-    // A retry queues work as a submission does, and shares its allowance.
-    state.submissions.check(client)?;
     let task = state.tasks.retry(parse_task_id(&id)?).await?;
     Ok(answer(&state, htmx, &task))
 }
@@ -131,7 +121,7 @@ async fn retry(
 /// htmx gets the task's row as it is now; a plain form post goes to the task's page.
 fn answer(state: &AppState, htmx: bool, task: &crate::domain::Task) -> Response {
     if htmx {
-        vary_on_htmx(task_row(task, state.tasks.estimate_task(task)))
+        vary_on_htmx(task_row(task, state.queries.estimate_task(task)))
     } else {
         Redirect::to(&format!("/tasks/{}", task.id)).into_response()
     }

@@ -15,7 +15,7 @@ use reqwest::{Response, redirect::Policy};
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::binary::Binary;
 
@@ -85,12 +85,29 @@ pub fn stage_names(task: &Value) -> Vec<String> {
         .collect()
 }
 
+/// With `TEST_LOG` set (`TEST_LOG=1 cargo test NAME`), in-process servers log to the test's
+/// output, which cargo shows for a failing test (`RUST_LOG` filters as in production).
+fn show_server_logs_if_asked() {
+    if std::env::var_os("TEST_LOG").is_none() {
+        return;
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(pilane::telemetry::DEFAULT_FILTER));
+    // Once per test binary: the first test to start installs it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database_url: String,
     shutdown: CancellationToken,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    /// The in-process server's background loops, which must all have ended once it stops.
+    background: Option<TaskTracker>,
     /// Set when the server is the real binary, started by [`TestApp::binary`].
     process: Option<Binary>,
     dir: Option<TempDir>,
@@ -148,6 +165,7 @@ impl TestApp {
             database_url,
             shutdown: CancellationToken::new(),
             server: None,
+            background: None,
             process: Some(process),
             dir: Some(dir),
         }
@@ -169,11 +187,13 @@ impl TestApp {
         database_url: String,
         configure: impl FnOnce(&mut Config),
     ) -> Self {
+        show_server_logs_if_asked();
         let mut config = Config::for_database(database_url.clone());
         configure(&mut config);
         let app = App::build(config).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let shutdown = app.shutdown_token();
+        let background = app.background_tasks();
         let server = tokio::spawn(app.serve());
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
@@ -185,6 +205,7 @@ impl TestApp {
             database_url,
             shutdown,
             server: Some(server),
+            background: Some(background),
             process: None,
             dir: Some(dir),
         }
@@ -206,6 +227,15 @@ impl TestApp {
             assert!(
                 matches!(stopped, Ok(Ok(Ok(())))),
                 "the server did not stop cleanly: {stopped:?}"
+            );
+            let background = self
+                .background
+                .take()
+                .expect("an in-process server's loops");
+            assert!(
+                background.is_empty(),
+                "{} background loops outlived the server",
+                background.len()
             );
         }
         (

@@ -20,8 +20,7 @@ async fn a_task_left_running_by_a_dead_process_completes_after_a_start() {
     let submitted = storage
         .submit(n, u64::MAX)
         .await
-        .expect("the database takes the task")
-        .expect("an empty queue has room");
+        .expect("the database takes the task, and an empty queue has room");
     let claimed = storage
         .claim_next("a-dead-process", Duration::ZERO)
         .await

@@ -1,12 +1,12 @@
 use std::sync::Arc;
 
 use tokio::sync::broadcast::{self, error::RecvError};
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::warn;
 
 use crate::{
-    domain::{EventId, Status, TaskId},
-    tasks::{Change, ChangeKind, Message, TaskResult, Tasks},
+    domain::{Change, ChangeKind, EventId, Message, Status, TaskId},
+    tasks::{Queries, TaskError, TaskResult},
     web::views::{task_page::task_detail, task_table::task_row},
 };
 
@@ -41,14 +41,14 @@ pub struct LiveFeed {
 }
 
 impl LiveFeed {
-    /// Starts the renderer: it follows the bus until `shutdown`.
-    pub fn start(tasks: Tasks, shutdown: CancellationToken) -> Self {
+    /// Starts the renderer on `background`: it follows the bus until `shutdown`.
+    pub fn start(queries: Queries, shutdown: CancellationToken, background: &TaskTracker) -> Self {
         let sender = broadcast::channel(CAPACITY).0;
         let feed = Self {
             sender: sender.clone(),
         };
-        let mut changes = tasks.bus().subscribe();
-        tokio::spawn(async move {
+        let mut changes = queries.changes();
+        background.spawn(async move {
             loop {
                 let change = tokio::select! {
                     () = shutdown.cancelled() => break,
@@ -61,7 +61,7 @@ impl LiveFeed {
                 }
                 let message = match change {
                     Ok(Message::Resync) => LiveMessage::Resync,
-                    Ok(Message::Change(change)) => match render_change(&tasks, change).await {
+                    Ok(Message::Change(change)) => match render_change(&queries, change).await {
                         Ok(Some(rendered)) => LiveMessage::Change(Arc::new(rendered)),
                         Ok(None) => continue,
                         Err(err) => {
@@ -89,9 +89,9 @@ impl LiveFeed {
     }
 }
 
-async fn render_change(tasks: &Tasks, change: Change) -> TaskResult<Option<Rendered>> {
+async fn render_change(queries: &Queries, change: Change) -> TaskResult<Option<Rendered>> {
     render(
-        tasks,
+        queries,
         change.task_id,
         change.event_id,
         change.kind == ChangeKind::Created,
@@ -101,23 +101,24 @@ async fn render_change(tasks: &Tasks, change: Change) -> TaskResult<Option<Rende
 
 /// Renders a task as it is now, for a change or for a replay. `None` if it no longer exists.
 pub async fn render(
-    tasks: &Tasks,
+    queries: &Queries,
     task_id: TaskId,
     event_id: Option<EventId>,
     created: bool,
 ) -> TaskResult<Option<Rendered>> {
-    let task = match tasks.task(task_id).await {
+    let task = match queries.task(task_id).await {
         Ok(task) => task,
-        Err(crate::tasks::TaskError::NotFound(_)) => return Ok(None),
+        Err(TaskError::NotFound(_)) => return Ok(None),
         Err(err) => return Err(err),
     };
-    let stages = tasks.stages(task_id).await?;
+    let stages = queries.stages(task_id).await?;
+    let estimate = queries.estimate_task(&task);
     Ok(Some(Rendered {
         task_id,
         event_id,
         created,
         status: task.status,
-        row: task_row(&task, tasks.estimate_task(&task)).into_string(),
-        detail: task_detail(&task, &stages, tasks.estimate_task(&task)).into_string(),
+        row: task_row(&task, estimate).into_string(),
+        detail: task_detail(&task, &stages, estimate).into_string(),
     }))
 }

@@ -32,7 +32,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::{LiveMessage, Rendered, render};
 use crate::{
     domain::{EventId, Stage, Status, TaskId},
-    tasks::Tasks,
+    tasks::Queries,
     web::{AppState, WebError, params::parse_task_id, views::components::live_indicator},
 };
 
@@ -72,7 +72,7 @@ async fn events(
         .ok_or(WebError::TooManyStreams)?;
     let only = query.task.as_deref().map(parse_task_id).transpose()?;
     if let Some(id) = only {
-        state.tasks.task(id).await?;
+        state.queries.task(id).await?;
     }
     let last_seen = headers
         .get("last-event-id")
@@ -84,13 +84,13 @@ async fn events(
 
     // Subscribe before reading the backlog, so no change falls between the two.
     let mut live = state.live.subscribe();
-    let latest = state.tasks.latest_event_id().await?;
+    let latest = state.queries.latest_event_id().await?;
     let backlog = match last_seen {
         // An id from the future (a reset database, an old tab): nothing it says can be trusted.
-        Some(seen) if seen <= latest => replay(&state.tasks, seen, only).await?,
+        Some(seen) if seen <= latest => replay(&state.queries, seen, only).await?,
         _ => Backlog::Resync,
     };
-    let tasks = state.tasks.clone();
+    let queries = state.queries.clone();
     let shutdown = state.lifecycle.shutdown().clone();
 
     let stream = async_stream::stream! {
@@ -130,7 +130,7 @@ async fn events(
                         }
                     }
                     Ok(LiveMessage::Resync) | Err(RecvError::Lagged(_)) => {
-                        let latest = tasks.latest_event_id().await.unwrap_or(replayed_upto);
+                        let latest = queries.latest_event_id().await.unwrap_or(replayed_upto);
                         yield Ok(resync(latest));
                     }
                     Err(RecvError::Closed) => break,
@@ -154,8 +154,12 @@ async fn events(
 /// change. A table that missed a new task resyncs instead: its connection may be a fresh one that
 /// re-sends the page's old `?since=` (htmx's SSE extension opens one after an error), and rows
 /// already added live must not be added twice.
-async fn replay(tasks: &Tasks, seen: EventId, only: Option<TaskId>) -> Result<Backlog, WebError> {
-    let missed = tasks.events_after(seen, REPLAY_LIMIT).await?;
+async fn replay(
+    queries: &Queries,
+    seen: EventId,
+    only: Option<TaskId>,
+) -> Result<Backlog, WebError> {
+    let missed = queries.events_after(seen, REPLAY_LIMIT).await?;
     let missed_a_new_task =
         only.is_none() && missed.iter().any(|event| event.stage == Stage::Registered);
     if missed.len() as u64 >= REPLAY_LIMIT || missed_a_new_task {
@@ -172,7 +176,7 @@ async fn replay(tasks: &Tasks, seen: EventId, only: Option<TaskId>) -> Result<Ba
     order.sort_by_key(|(_, id)| *id);
     let mut rendered = Vec::with_capacity(order.len());
     for (task_id, event_id) in order {
-        if let Some(row) = render(tasks, task_id, Some(event_id), false).await? {
+        if let Some(row) = render(queries, task_id, Some(event_id), false).await? {
             rendered.push(row);
         }
     }

@@ -8,3 +8,6 @@ pub mod layout;
 pub mod task_form;
 pub mod task_page;
 pub mod task_table;
+
+#[cfg(test)]
+mod tests;

@@ -31,7 +31,7 @@ impl Cores {
     }
 
     /// The threads the next computation would get if nothing else were running.
-    pub(super) fn when_idle(&self) -> usize {
+    pub(in crate::tasks) fn when_idle(&self) -> usize {
         self.fixed.unwrap_or(self.total)
     }
 

@@ -6,13 +6,12 @@
 
 use std::{sync::Arc, time::Duration};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, broadcast::error::RecvError};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
-use tracing::{error, info};
+use tracing::{Instrument, error, info, info_span};
 
-use super::{Tasks, compute::Job, jobs::StopReason};
-use crate::events::{Change, ChangeKind, Message};
-use tokio::sync::broadcast::error::RecvError;
+use super::{RunContext, job::Job, jobs::StopReason};
+use crate::domain::{Change, ChangeKind, Message, Status, TaskId};
 
 #[derive(Debug, Clone, Copy)]
 pub struct RunnerConfig {
@@ -26,27 +25,30 @@ pub struct RunnerConfig {
 }
 
 pub struct Runner {
-    tasks: Tasks,
+    context: RunContext,
     config: RunnerConfig,
     permits: Arc<Semaphore>,
-    jobs: TaskTracker,
+    /// The jobs, and the loop that stops them when their task changes elsewhere.
+    spawned: TaskTracker,
 }
 
 impl Runner {
-    pub fn new(tasks: Tasks, config: RunnerConfig) -> Self {
+    pub fn new(context: RunContext, config: RunnerConfig) -> Self {
         let permits = Arc::new(Semaphore::new(config.workers.max(1)));
         Self {
-            tasks,
+            context,
             config,
             permits,
-            jobs: TaskTracker::new(),
+            spawned: TaskTracker::new(),
         }
     }
 
     /// Claims and runs tasks until `shutdown`; then stops every running computation, lets each
     /// hand its task back to the queue, and returns once all of them have.
     pub async fn run(self, shutdown: CancellationToken) {
-        let waker = tokio::spawn(wake_on_new_work(self.tasks.clone(), shutdown.clone()));
+        self.spawned
+            .spawn(wake_on_new_work(self.context.clone(), shutdown.clone()));
+        let context = &self.context;
         loop {
             let permit = tokio::select! {
                 biased;
@@ -58,31 +60,32 @@ impl Runner {
             };
             // Not raced against shutdown: dropping a claim mid-commit could leave a task running
             // with no job. The claim is one short transaction.
-            let instance = &self.tasks.instance;
-            let claimed = self
-                .tasks
+            let instance = &context.instance;
+            let claimed = context
                 .storage
                 .claim_next(instance.id(), instance.lease())
                 .await;
             match claimed {
                 Ok(Some((run, task, event))) => {
-                    info!(task_id = %task.id, n = task.n.get(), attempt = run.attempt, "task scheduled");
-                    self.tasks.bus.publish(Change::stage(task.id, event));
+                    // Every line a run logs, from here to its last write, carries these.
+                    let span = info_span!("task_run", task_id = %task.id, attempt = run.attempt);
+                    span.in_scope(|| info!(n = task.n.get(), "task scheduled"));
+                    context.bus.publish(Change::stage(task.id, event));
                     let job = Job::new(
-                        self.tasks.clone(),
+                        context.clone(),
                         run,
                         task,
-                        self.tasks.cores.grant(),
+                        context.cores.grant(),
                         shutdown.clone(),
                     );
-                    self.jobs.spawn(job.execute(permit));
+                    self.spawned.spawn(job.execute(permit).instrument(span));
                 }
                 Ok(None) => {
                     drop(permit);
                     tokio::select! {
                         biased;
                         () = shutdown.cancelled() => break,
-                        () = self.tasks.wake.notified() => {}
+                        () = context.wake.notified() => {}
                         () = tokio::time::sleep(self.config.poll_interval) => {}
                     }
                 }
@@ -96,23 +99,25 @@ impl Runner {
                 }
             }
         }
-        let running = self.tasks.jobs.len();
+        let running = context.jobs.len();
         info!(
             running,
             "runner stopping: handing running tasks back to the queue"
         );
-        let finishing = self
-            .tasks
+        let finishing = context
             .jobs
             .stop_all_but(StopReason::Shutdown, |n, progress| {
-                nearly_done(self.tasks.estimate(n), progress, self.config.finish_within)
+                nearly_done(
+                    context.estimator.estimate(n),
+                    progress,
+                    self.config.finish_within,
+                )
             });
         for task_id in finishing {
             info!(task_id = %task_id, "task close to done: finishing it before shutdown");
         }
-        self.jobs.close();
-        self.jobs.wait().await;
-        waker.abort();
+        self.spawned.close();
+        self.spawned.wait().await;
         info!("runner stopped");
     }
 }
@@ -121,8 +126,8 @@ impl Runner {
 /// finished (a slot freed) on this instance or, announced through the bus, on another one. And
 /// when a task computing here changed stage elsewhere (cancelled on another instance, taken back
 /// by a sweeper), stops its computation now rather than at its next progress write.
-async fn wake_on_new_work(tasks: Tasks, shutdown: CancellationToken) {
-    let mut changes = tasks.bus.subscribe();
+async fn wake_on_new_work(context: RunContext, shutdown: CancellationToken) {
+    let mut changes = context.bus.subscribe();
     loop {
         let message = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -131,15 +136,37 @@ async fn wake_on_new_work(tasks: Tasks, shutdown: CancellationToken) {
         match message {
             Ok(Message::Change(change)) if change.kind == ChangeKind::Progress => {}
             Ok(Message::Change(change)) => {
-                tasks.wake.notify_one();
+                context.wake.notify_one();
                 if change.kind == ChangeKind::Stage {
-                    tasks.stop_if_no_longer_ours(change.task_id).await;
+                    stop_if_no_longer_ours(&context, change.task_id).await;
                 }
             }
-            Ok(Message::Resync) | Err(RecvError::Lagged(_)) => tasks.wake.notify_one(),
+            Ok(Message::Resync) | Err(RecvError::Lagged(_)) => context.wake.notify_one(),
             Err(RecvError::Closed) => break,
         }
     }
+}
+
+/// Stops this process's computation of `id` if the task is no longer running under its run
+/// (cancelled or taken back elsewhere). A failed read changes nothing: the run's own next
+/// write finds out anyway.
+async fn stop_if_no_longer_ours(context: &RunContext, id: TaskId) {
+    let Some(attempt) = context.jobs.attempt_of(id) else {
+        return;
+    };
+    let Ok(Some(task)) = context.storage.task(id).await else {
+        return;
+    };
+    if task.status == Status::Running && task.attempt == attempt {
+        return;
+    }
+    let reason = if task.status == Status::Cancelled && task.attempt == attempt {
+        StopReason::Cancelled
+    } else {
+        StopReason::Lost
+    };
+    info!(task_id = %id, status = task.status.as_str(), "the task changed elsewhere; stopping its computation here");
+    context.jobs.stop(id, reason);
 }
 
 /// Whether a computation `progress` of the way through a run expected to take `estimate` in all

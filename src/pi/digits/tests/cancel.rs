@@ -1,0 +1,143 @@
+//! Cancellation: before any work, during the series, during the division, and early in a
+//! computation far too big to finish.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::Recorder;
+use crate::pi::control::{Cancelled, Control, Phase, Progress};
+use crate::pi::digits::{Options, decimals};
+
+#[test]
+fn a_precancelled_computation_stops_before_any_work() {
+    let recorder = Recorder::new(Some(0));
+    assert_eq!(
+        decimals(1_000_000, Options { threads: 2 }, &recorder),
+        Err(Cancelled)
+    );
+    assert_eq!(recorder.reports(), []);
+}
+
+#[test]
+fn cancelling_after_the_first_report_stops_the_series_at_once() {
+    for threads in [1, 2] {
+        let recorder = Recorder::new(Some(1));
+        assert_eq!(
+            decimals(1_000_000, Options { threads }, &recorder),
+            Err(Cancelled)
+        );
+        assert_eq!(recorder.reports().len(), 1, "{threads} thread(s)");
+    }
+}
+
+#[test]
+fn cancelling_during_the_series_stops_before_the_square_root() {
+    for threads in [1, 2, 3] {
+        let recorder = Recorder::new(Some(10));
+        assert_eq!(
+            decimals(1_000_000, Options { threads }, &recorder),
+            Err(Cancelled)
+        );
+        let reports = recorder.reports();
+        assert!(reports.len() >= 10);
+        assert!(
+            reports
+                .iter()
+                .all(|progress| progress.phase == Phase::Series),
+            "{threads} thread(s): {reports:?}"
+        );
+    }
+}
+
+#[test]
+fn a_hundred_million_digit_computation_cancelled_early_returns_long_before_it_could_finish() {
+    // Far too big to finish within any test's time: only a prompt cancel can return at all.
+    let recorder = Recorder::new(Some(2));
+    assert_eq!(
+        decimals(100_000_000, Options { threads: 2 }, &recorder),
+        Err(Cancelled)
+    );
+    assert!(recorder.reports().iter().all(|p| p.fraction < 0.01));
+}
+
+/// Notes when the division starts and when the conversion starts; optionally asks to stop a
+/// moment after the division has started, from another thread.
+struct DivisionWatch {
+    cancel_during_division: bool,
+    cancelled: Arc<AtomicBool>,
+    division: Mutex<Option<Instant>>,
+    conversion: Mutex<Option<Instant>>,
+}
+
+impl DivisionWatch {
+    fn new(cancel_during_division: bool) -> Self {
+        DivisionWatch {
+            cancel_during_division,
+            cancelled: Arc::new(AtomicBool::new(false)),
+            division: Mutex::new(None),
+            conversion: Mutex::new(None),
+        }
+    }
+}
+
+impl Control for DivisionWatch {
+    fn report(&self, progress: Progress) {
+        let now = Some(Instant::now());
+        match progress.phase {
+            Phase::Division => {
+                *self.division.lock().expect("watch lock") = now;
+                if self.cancel_during_division {
+                    let cancelled = Arc::clone(&self.cancelled);
+                    std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_millis(2));
+                        cancelled.store(true, Ordering::SeqCst);
+                    });
+                }
+            }
+            Phase::Conversion => *self.conversion.lock().expect("watch lock") = now,
+            _ => {}
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn a_cancel_during_the_division_returns_before_the_division_could_have_finished() {
+    // The division of two million decimals is one malachite call that checks nothing. First
+    // see how long it takes here, then cancel one just after it starts: the computation must
+    // return in a fraction of that time, so the cancel was seen while the division ran.
+    let n = 2_000_000;
+    let watch = DivisionWatch::new(false);
+    decimals(n, Options { threads: 1 }, &watch).expect("not cancelled");
+    let started = watch
+        .division
+        .lock()
+        .expect("watch lock")
+        .expect("a division");
+    let ended = watch
+        .conversion
+        .lock()
+        .expect("watch lock")
+        .expect("a conversion");
+    let division = ended - started;
+
+    let watch = DivisionWatch::new(true);
+    let outcome = decimals(n, Options { threads: 1 }, &watch);
+    let returned = Instant::now();
+    assert_eq!(outcome, Err(Cancelled));
+    let started = watch
+        .division
+        .lock()
+        .expect("watch lock")
+        .expect("a division");
+    assert!(watch.conversion.lock().expect("watch lock").is_none());
+    let waited = returned - started;
+    assert!(
+        waited * 3 < division,
+        "a cancel took {waited:?}; the division alone takes {division:?}"
+    );
+}

@@ -1,0 +1,57 @@
+//! Computing queued tasks: the [`Runner`] claims them one compute slot at a time and runs each
+//! as a job (`job`) on the blocking lane; `jobs` is the registry through which a cancel or a
+//! shutdown reaches a running computation; `cores` decides how many threads each one gets.
+//! Everything they share is the [`RunContext`].
+
+mod calibrate;
+mod cores;
+mod job;
+mod jobs;
+mod runner;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+pub use cores::Cores;
+pub(super) use jobs::{Jobs, StopReason};
+pub use runner::{Runner, RunnerConfig};
+
+use super::estimate::Estimator;
+use crate::{
+    cluster::Instance,
+    events::Bus,
+    storage::{Run, Storage},
+};
+
+/// What a run needs from the rest of the process, named explicitly: the runner and every job
+/// work from one of these and reach nothing else.
+#[derive(Clone)]
+pub struct RunContext {
+    pub(super) storage: Storage,
+    pub(super) bus: Bus,
+    /// The computations running here.
+    pub(super) jobs: Jobs,
+    /// Poked when there is new work, so the runner does not wait for its next poll.
+    pub(super) wake: Arc<Notify>,
+    pub(super) cores: Cores,
+    pub(super) estimator: Estimator,
+    /// This process, as the owner of the tasks it claims.
+    pub(super) instance: Instance,
+}
+
+impl RunContext {
+    /// This process, as the owner of the tasks it claims.
+    pub fn instance(&self) -> &Instance {
+        &self.instance
+    }
+
+    /// The runs this process is computing now: what its heartbeat keeps leased.
+    pub fn live_runs(&self) -> Vec<Run> {
+        self.jobs
+            .runs()
+            .into_iter()
+            .map(|(task_id, attempt)| Run { task_id, attempt })
+            .collect()
+    }
+}

@@ -1,0 +1,85 @@
+//! The task table's page, loaded and rendered whole: what `GET /` shows, and what a refused
+//! form post shows around its message.
+
+use maud::{Markup, html};
+
+use super::{
+    WebError,
+    estimate::form_hints,
+    params::parse_cursor,
+    views::{
+        layout::{PageMeta, page},
+        task_form::{Notice, task_form},
+        task_table::{TablePage, task_table},
+    },
+};
+use crate::{
+    domain::{EventId, ListQuery, Task, TaskPage},
+    tasks::Queries,
+};
+
+/// Rows on one page of the table.
+pub const TABLE_PAGE: u64 = 50;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TableQuery {
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// A page of the table, loaded.
+pub struct LoadedTable {
+    /// The newest event id, read before the rows: the live stream replays anything after it.
+    since: EventId,
+    pub page: TaskPage,
+    /// The query that fetches this same page again (for a resync).
+    self_query: String,
+}
+
+pub async fn load_table(queries: &Queries, query: &TableQuery) -> Result<LoadedTable, WebError> {
+    let since = queries.latest_event_id().await?;
+    let list = ListQuery {
+        before: parse_cursor("before", query.before.as_deref())?,
+        after: parse_cursor("after", query.after.as_deref())?,
+        limit: TABLE_PAGE,
+        status: None,
+    };
+    let self_query = match (list.before, list.after) {
+        (Some(id), _) => format!("?before={id}"),
+        (None, Some(id)) => format!("?after={id}"),
+        _ => String::new(),
+    };
+    Ok(LoadedTable {
+        since,
+        page: queries.list(&list).await?,
+        self_query,
+    })
+}
+
+/// The whole table page, with the form showing `notice`.
+pub fn index_page(queries: &Queries, table: &LoadedTable, notice: &Notice<'_>) -> Markup {
+    let meta = PageMeta {
+        title: "Tasks",
+        live_url: Some(format!("/events?since={}", table.since)),
+        alert: None,
+    };
+    let estimate = |task: &Task| queries.estimate_task(task);
+    let view = TablePage {
+        tasks: &table.page.tasks,
+        estimate: &estimate,
+        older: table.page.older,
+        newer: table.page.newer,
+        self_query: table.self_query.clone(),
+    };
+    page(
+        &meta,
+        html! {
+            section.intro {
+                h1 { "Digits of π, on demand" }
+                p { "Ask for n digits: your task joins the table below and updates live as it runs." }
+                (task_form(&form_hints(queries), notice))
+            }
+            (task_table(&view))
+        },
+    )
+}
