@@ -1,20 +1,16 @@
 //! Pilane computes the decimal digits of pi on demand and shows every request as a live task.
 //!
-//! The layers, and the only directions they depend in:
+//! The layers, and the only directions they depend in (docs/ARCHITECTURE.md has the whole
+//! picture, the path of a task and the why of each choice):
 //!
 //! ```text
 //! web ──► tasks ──► domain   (pure types, no I/O)
 //!  │        ├────► pi       (the engine: pure computation)
-//!  │        ├────► cluster ─► storage  (SeaORM; the only place that knows SQL)
-//!  │        │          └───► events   (the change bus)
-//!  │        └────► storage, events
-//!  └──► web::views (maud)    app wires everything: config, telemetry, startup, shutdown
-//! ```
-//!
-//! `cluster` is what lets several instances share one Postgres: leases and their sweeper, and
-//! the relay that announces changes between instances.
-//!
-//! ```text
+//!  │        ├────► cluster ─► storage, events  (leases, the relay between instances)
+//!  │        ├────► storage  (SeaORM; the only place that knows SQL)
+//!  │        └────► events   (the change bus)
+//!  └──► web::views (maud)
+//! app wires everything: config, telemetry, startup, the drain, signals
 //! ```
 
 pub mod app;

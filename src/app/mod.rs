@@ -10,3 +10,5 @@ mod startup;
 
 pub use commands::{print_digits, run_migrations};
 pub use startup::App;
+#[cfg(test)]
+pub(crate) use startup::{TestState, state_for_tests};

@@ -283,6 +283,41 @@ fn web_state(
     }
 }
 
+/// The web state over the database a config names, with no runner and no cluster (nothing
+/// computes): what the router's in-process tests drive.
+#[cfg(test)]
+pub(crate) struct TestState {
+    pub(crate) state: AppState,
+    /// Shuts the state down as a signal would.
+    pub(crate) shutdown: CancellationToken,
+    _file_lock: Option<FileLock>,
+}
+
+#[cfg(test)]
+pub(crate) async fn state_for_tests(config: &Config) -> anyhow::Result<TestState> {
+    let (storage, file_lock) = open_database(config).await?;
+    let layer = TaskLayer::new(
+        storage,
+        Bus::default(),
+        TaskLimits {
+            max_digits: config.max_digits,
+            max_queue: config.limits.max_queue,
+        },
+        Cores::new(1, config.threads_per_task),
+        Instance::new(
+            config.instance_id.clone(),
+            config.lease,
+            config.max_attempts,
+        ),
+    );
+    let stops = Stops::default();
+    Ok(TestState {
+        state: web_state(layer, config, &stops, &TaskTracker::new()),
+        shutdown: stops.shutdown,
+        _file_lock: file_lock,
+    })
+}
+
 pub(super) fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }

@@ -16,6 +16,7 @@ mod notify;
 mod reachability;
 mod stage_log;
 mod tasks;
+mod transition;
 
 use std::sync::Arc;
 

@@ -1,8 +1,6 @@
 //! The router driven in process with `oneshot`, without a server: the refusals every route shares
 //! and the htmx fragment, on a database of its own and no runner (nothing computes).
 
-use std::time::Duration;
-
 use axum::{
     Router,
     body::Body,
@@ -10,53 +8,34 @@ use axum::{
     response::Response,
 };
 use http_body_util::BodyExt;
-use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower::ServiceExt;
 
-use super::{AppState, Lifecycle, SubmitLimiter, TrustedProxies, live::LiveFeed, router};
+use super::router;
 use crate::{
-    cluster::Instance,
-    config::Limits,
-    events::Bus,
-    storage::Storage,
-    tasks::{Cores, TaskLayer, TaskLimits},
+    app::{TestState, state_for_tests},
+    config::{Config, Limits},
 };
 
 /// A router over a fresh SQLite file, and the token that shuts it down.
 struct Fixture {
     router: Router,
-    shutdown: CancellationToken,
+    test_state: TestState,
     _dir: tempfile::TempDir,
 }
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("a temp dir");
     let url = format!("sqlite://{}", dir.path().join("pilane.db").display());
-    let storage = Storage::connect(&url).await.expect("the database opens");
-    storage.migrate().await.expect("migrations apply");
-    let layer = TaskLayer::new(
-        storage,
-        Bus::default(),
-        TaskLimits {
-            max_digits: 1_000,
-            max_queue: 10,
-        },
-        Cores::new(1, Some(1)),
-        Instance::new(Some("oneshot".to_owned()), Duration::from_secs(30), 3),
-    );
-    let shutdown = CancellationToken::new();
-    let state = AppState {
-        live: LiveFeed::start(layer.queries.clone(), shutdown.clone(), &TaskTracker::new()),
-        tasks: layer.tasks,
-        queries: layer.queries,
-        lifecycle: Lifecycle::new(shutdown.clone()),
-        limits: Limits::DEFAULT,
-        submissions: SubmitLimiter::new(&Limits::DEFAULT),
-        proxies: TrustedProxies::new(&[]),
+    let mut config = Config::for_database(url);
+    config.max_digits = 1_000;
+    config.limits = Limits {
+        max_queue: 10,
+        ..Limits::DEFAULT
     };
+    let test_state = state_for_tests(&config).await.expect("the state builds");
     Fixture {
-        router: router(state),
-        shutdown,
+        router: router(test_state.state.clone()),
+        test_state,
         _dir: dir,
     }
 }
@@ -78,6 +57,20 @@ impl Fixture {
     async fn get(&self, uri: &str) -> (Response, String) {
         self.send(request("GET", uri).body(Body::empty()).expect("a request"))
             .await
+    }
+
+    /// A POST of `body`, as JSON under `/api/` and as a form elsewhere.
+    async fn post(&self, uri: &str, body: impl Into<String>) -> (Response, String) {
+        let content_type = if uri.starts_with("/api/") {
+            "application/json"
+        } else {
+            "application/x-www-form-urlencoded"
+        };
+        let request = request("POST", uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.into()))
+            .expect("a request");
+        self.send(request).await
     }
 }
 
@@ -124,11 +117,7 @@ async fn a_method_an_address_does_not_take_is_a_405_in_words() {
 #[tokio::test]
 async fn the_api_refuses_a_body_that_is_not_json_with_the_shape_it_wants() {
     let app = fixture().await;
-    let request = request("POST", "/api/tasks")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from("n=5"))
-        .expect("a request");
-    let (response, body) = app.send(request).await;
+    let (response, body) = app.post("/api/tasks", "n=5").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains(r#"like {\"n\": 1000}"#), "{body}");
 }
@@ -136,28 +125,19 @@ async fn the_api_refuses_a_body_that_is_not_json_with_the_shape_it_wants() {
 #[tokio::test]
 async fn the_api_refuses_an_n_past_the_limit_and_takes_one_within_it() {
     let app = fixture().await;
-    let post = |n: u64| {
-        request("POST", "/api/tasks")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(format!(r#"{{"n": {n}}}"#)))
-            .expect("a request")
-    };
-    let (refused, body) = app.send(post(1_001)).await;
+    let n = |n: u64| format!(r#"{{"n": {n}}}"#);
+    let (refused, body) = app.post("/api/tasks", n(1_001)).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (created, body) = app.send(post(1_000)).await;
+    let (created, body) = app.post("/api/tasks", n(1_000)).await;
     assert_eq!(created.status(), StatusCode::CREATED, "{body}");
-    let (again, _) = app.send(post(1_000)).await;
+    let (again, _) = app.post("/api/tasks", n(1_000)).await;
     assert_eq!(again.status(), StatusCode::OK, "one n is one task");
 }
 
 #[tokio::test]
 async fn htmx_gets_only_the_rows_of_the_table_and_caches_keep_the_two_apart() {
     let app = fixture().await;
-    let form = request("POST", "/tasks")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("n=42"))
-        .expect("a request");
-    let (submitted, _) = app.send(form).await;
+    let (submitted, _) = app.post("/tasks", "n=42").await;
     assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
 
     let htmx = request("GET", "/")
@@ -181,18 +161,14 @@ async fn htmx_gets_only_the_rows_of_the_table_and_caches_keep_the_two_apart() {
 #[tokio::test]
 async fn while_shutting_down_every_submitting_route_says_503_and_when_to_come_back() {
     let app = fixture().await;
-    app.shutdown.cancel();
+    app.test_state.shutdown.cancel();
     let routes = [
-        ("/tasks", "application/x-www-form-urlencoded", "n=5"),
-        ("/tasks/1/retry", "application/x-www-form-urlencoded", ""),
-        ("/api/tasks", "application/json", r#"{"n": 5}"#),
+        ("/tasks", "n=5"),
+        ("/tasks/1/retry", ""),
+        ("/api/tasks", r#"{"n": 5}"#),
     ];
-    for (uri, content_type, body) in routes {
-        let request = request("POST", uri)
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body))
-            .expect("a request");
-        let (response, text) = app.send(request).await;
+    for (uri, body) in routes {
+        let (response, text) = app.post(uri, body).await;
         assert_eq!(
             response.status(),
             StatusCode::SERVICE_UNAVAILABLE,

@@ -2,7 +2,7 @@
 //! read the digits already stored), verify, store, and settle how it ended.
 //!
 //! Every step returns `Result<_, Ended>`, so `?` carries a stop, a failure, a lost task and a
-//! database error alike to [`Job::settle`], the one place that decides what the run writes last.
+//! database error alike to `Job::settle`, the one place that decides what the run writes last.
 //! A job runs inside its `task_run` span (task id, attempt), which the blocking computation
 //! enters too.
 
@@ -18,6 +18,8 @@ use tracing::{Span, error, info, warn};
 use super::{
     RunContext,
     cores::Grant,
+    ended::{Ended, stop_engine_if_lost},
+    engine_control::EngineControl,
     jobs::{StopReason, StopSignal},
 };
 use crate::{
@@ -45,45 +47,6 @@ pub(super) struct Job {
     cores: Grant,
     /// The process is stopping: the engine sees it directly, even if the runner is gone.
     shutdown: CancellationToken,
-}
-
-/// Why a run ended without storing its digits.
-#[derive(Debug)]
-enum Ended {
-    Stopped(StopReason),
-    Failed(String),
-    /// A write found the task no longer owned by this run: someone else decided its fate.
-    Lost,
-    /// The database failed. When it is only unavailable for a while, nothing is wrong with the
-    /// task, and it goes back to the queue instead of failing.
-    Storage(StorageError),
-}
-
-impl From<StorageError> for Ended {
-    fn from(error: StorageError) -> Self {
-        Ended::Storage(error)
-    }
-}
-
-impl From<crate::tasks::TaskError> for Ended {
-    fn from(error: crate::tasks::TaskError) -> Self {
-        match error {
-            crate::tasks::TaskError::Storage(error) => Ended::Storage(error),
-            other => Ended::Failed(other.to_string()),
-        }
-    }
-}
-
-/// A write that found the task lost, while the engine still runs: the engine is told to stop,
-/// and ends the run itself with [`StopReason::Lost`].
-fn stop_engine_if_lost(signal: &StopSignal, written: Result<(), Ended>) -> Result<(), Ended> {
-    match written {
-        Err(Ended::Lost) => {
-            signal.stop(StopReason::Lost);
-            Ok(())
-        }
-        other => other,
-    }
 }
 
 impl Job {
@@ -355,37 +318,6 @@ impl Job {
             Err(err) => {
                 warn!(error = %err, "could not record how the run ended; recovery will requeue it")
             }
-        }
-    }
-}
-
-/// What the engine sees of the outside world: where its progress goes and whether to stop.
-struct EngineControl {
-    signal: Arc<StopSignal>,
-    progress: watch::Sender<pi::Progress>,
-}
-
-impl pi::Control for EngineControl {
-    fn report(&self, progress: pi::Progress) {
-        self.signal.set_progress(progress.fraction);
-        self.progress.send_replace(progress);
-    }
-
-    /// Only the signal: at shutdown the runner stops each computation, or lets one that is
-    /// nearly done finish.
-    fn is_cancelled(&self) -> bool {
-        self.signal.is_stopped()
-    }
-}
-
-/// The engine's phases are the computing part of a task's.
-impl From<pi::Phase> for Phase {
-    fn from(phase: pi::Phase) -> Self {
-        match phase {
-            pi::Phase::Series => Phase::Series,
-            pi::Phase::SquareRoot => Phase::SquareRoot,
-            pi::Phase::Division => Phase::Division,
-            pi::Phase::Conversion => Phase::Conversion,
         }
     }
 }

@@ -1,10 +1,17 @@
-//! Computing queued tasks: the [`Runner`] claims them one compute slot at a time and runs each
-//! as a job (`job`) on the blocking lane; `jobs` is the registry through which a cancel or a
-//! shutdown reaches a running computation; `cores` decides how many threads each one gets.
-//! Everything they share is the [`RunContext`].
+//! Computing queued tasks. Everything the pieces share is the [`RunContext`].
+//!
+//! - `runner`: the [`Runner`] claims queued tasks one compute slot at a time, each in a span;
+//! - `job`: one run, from the claimed row to stored digits, on the blocking lane;
+//! - `ended`: how a run can end short of that, as the error its steps return;
+//! - `engine_control`: what the engine sees of the job (progress out, the stop signal in);
+//! - `jobs`: the registry through which a cancel or the shutdown reaches a running computation;
+//! - `cores`: how many threads each computation gets;
+//! - `calibrate`: this machine's speed, for the time estimates.
 
 mod calibrate;
 mod cores;
+mod ended;
+mod engine_control;
 mod job;
 mod jobs;
 mod runner;
