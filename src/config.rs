@@ -66,6 +66,13 @@ pub struct ServeArgs {
     /// ...and per minute after it; beyond that it gets 429 with Retry-After.
     #[arg(long, env = "PILANE_SUBMIT_PER_MINUTE", default_value_t = Limits::DEFAULT.submit_per_minute)]
     pub submit_per_minute: NonZeroU32,
+    /// Searches of the digits one client address may make in a burst (the page searches as a
+    /// person types)...
+    #[arg(long, env = "PILANE_SEARCH_BURST", default_value_t = Limits::DEFAULT.search_burst)]
+    pub search_burst: NonZeroU32,
+    /// ...and per minute after it; beyond that it gets 429 with Retry-After.
+    #[arg(long, env = "PILANE_SEARCH_PER_MINUTE", default_value_t = Limits::DEFAULT.search_per_minute)]
+    pub search_per_minute: NonZeroU32,
     /// Proxies (addresses or networks, comma-separated) whose requests name their client in
     /// `X-Forwarded-For`; the rate limit then counts that client instead of the proxy.
     #[arg(long, env = "PILANE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
@@ -185,6 +192,8 @@ pub struct Limits {
     pub max_streams: usize,
     pub submit_burst: NonZeroU32,
     pub submit_per_minute: NonZeroU32,
+    pub search_burst: NonZeroU32,
+    pub search_per_minute: NonZeroU32,
     /// Request bodies larger than this are refused with 413 (forms and JSON are a few bytes).
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
@@ -197,6 +206,8 @@ impl Limits {
         max_streams: 1_000,
         submit_burst: NonZeroU32::new(20).expect("20 is not zero"),
         submit_per_minute: NonZeroU32::new(60).expect("60 is not zero"),
+        search_burst: NonZeroU32::new(60).expect("60 is not zero"),
+        search_per_minute: NonZeroU32::new(600).expect("600 is not zero"),
         // A form or JSON body with one number fits in a few bytes; 4 KiB leaves room for any
         // browser's extra fields.
         max_body_bytes: 4 * 1024,
@@ -221,6 +232,8 @@ impl From<&ServeArgs> for Config {
                 max_streams: args.max_streams,
                 submit_burst: args.submit_burst,
                 submit_per_minute: args.submit_per_minute,
+                search_burst: args.search_burst,
+                search_per_minute: args.search_per_minute,
                 max_body_bytes: Limits::DEFAULT.max_body_bytes,
                 request_timeout: Duration::from_secs(args.request_timeout),
                 header_timeout: Duration::from_secs(args.header_timeout),
@@ -248,6 +261,8 @@ impl Config {
             limits: Limits {
                 submit_burst: NonZeroU32::MAX,
                 submit_per_minute: NonZeroU32::MAX,
+                search_burst: NonZeroU32::MAX,
+                search_per_minute: NonZeroU32::MAX,
                 ..Limits::DEFAULT
             },
             trusted_proxies: Vec::new(),

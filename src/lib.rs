@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! web ──► tasks ──► domain   (pure types, no I/O)
-//!  │        ├────► pi       (the engine: pure computation)
+//!  │        ├────► pi, search  (the engine and the digit index: pure computation)
 //!  │        ├────► cluster ─► storage, events  (leases, the relay between instances)
 //!  │        ├────► storage  (SeaORM; the only place that knows SQL)
 //!  │        └────► events   (the change bus)
@@ -19,6 +19,7 @@ pub mod config;
 pub mod domain;
 pub mod events;
 pub mod pi;
+pub mod search;
 pub mod storage;
 pub mod tasks;
 pub mod telemetry;

@@ -16,7 +16,7 @@ use crate::{
     events::Bus,
     storage::{FileLock, Lost, Storage, lock_sqlite_file},
     tasks::{Cores, RunContext, Runner, RunnerConfig, TaskLayer, TaskLimits},
-    web::{AppState, Lifecycle, SubmitLimiter, TrustedProxies, live::LiveFeed},
+    web::{AppState, ClientLimiter, Lifecycle, TrustedProxies, live::LiveFeed},
 };
 
 /// How often the runner looks for work nobody announced.
@@ -92,6 +92,7 @@ impl App {
                 warn!(error = %err, "could not learn the engine's speed; no time estimates yet");
             }
         });
+        follow_the_store(&layer, &storage, &stops, &background);
         let state = web_state(layer, &config, &stops, &background);
         info!(total_ms = ms(started), "started");
         Ok(Self {
@@ -263,6 +264,23 @@ fn start_runner(
     background.spawn(runner.run(stops.shutdown.clone()))
 }
 
+/// Keeps the search index as long as the digit store, and counts the digits of tasks done
+/// before their counts were kept: both after the socket is bound, in the background.
+fn follow_the_store(layer: &TaskLayer, storage: &Storage, stops: &Stops, background: &TaskTracker) {
+    background.spawn(layer.index.clone().follow(
+        storage.clone(),
+        layer.queries.changes(),
+        stops.shutdown.clone(),
+    ));
+    let runs = layer.runs.clone();
+    let stop = stops.shutdown.clone();
+    background.spawn(async move {
+        if let Err(err) = runs.count_digits_of_old_tasks(stop).await {
+            warn!(error = %err, "could not count the digits of tasks done earlier");
+        }
+    });
+}
+
 fn web_state(
     layer: TaskLayer,
     config: &Config,
@@ -278,7 +296,8 @@ fn web_state(
         live,
         lifecycle: Lifecycle::new(stops.shutdown.clone()),
         limits: config.limits,
-        submissions: SubmitLimiter::new(&config.limits),
+        submissions: ClientLimiter::submissions(&config.limits),
+        searches: ClientLimiter::searches(&config.limits),
         proxies: TrustedProxies::new(&config.trusted_proxies),
     }
 }

@@ -3,6 +3,8 @@
 
 mod change;
 mod digit_count;
+mod digit_counts;
+mod digit_query;
 mod ids;
 mod paging;
 mod phase;
@@ -14,6 +16,8 @@ mod unavailable;
 
 pub use change::{Change, ChangeKind, Message};
 pub use digit_count::{DigitCount, DigitCountError, group_thousands};
+pub use digit_counts::DigitCounts;
+pub use digit_query::{DigitQuery, DigitQueryError, MAX_QUERY_DIGITS};
 pub use ids::{EventId, TaskId};
 pub use paging::{Counts, ListQuery, TaskPage};
 pub use phase::Phase;

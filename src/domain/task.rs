@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use super::{DigitCount, Phase, Status, TaskId};
+use super::{DigitCount, DigitCounts, Phase, Status, TaskId};
 
 /// A request for pi to `n` decimals, and everything known about it so far.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -21,6 +21,8 @@ pub struct Task {
     /// Runs lost with their instance (a crash, kill -9, a lost lease) since it was last asked
     /// for; at the attempt limit the task fails.
     pub lost_runs: i32,
+    /// How many of each digit its n decimals hold, counted when they were stored.
+    pub digit_counts: Option<DigitCounts>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,

@@ -32,7 +32,7 @@ mod decimal;
 mod detach;
 mod digits;
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 mod guard;
 mod progress;
 mod sieve;

@@ -7,12 +7,17 @@ use sea_orm::{
 };
 
 use super::{Storage, StorageError, StorageResult, entities::digit_chunk};
+use crate::domain::DigitCounts;
 
 /// Decimals per stored chunk, equal to the digits shown on one page, so a page is one row.
 pub const CHUNK_DIGITS: u64 = 10_000;
 
 /// Rows per INSERT: well under every backend's limit on bound parameters.
 const CHUNKS_PER_INSERT: usize = 64;
+
+/// Decimals read at a time by whoever reads a long prefix (counting, the search index): a
+/// hundred chunks, a megabyte.
+pub const READ_BATCH: u64 = 100 * CHUNK_DIGITS;
 
 impl Storage {
     /// How many decimals the store holds.
@@ -43,6 +48,23 @@ impl Storage {
             }
         }
         Ok(out)
+    }
+
+    /// How many of each digit decimals `1 ..= n` of the store hold.
+    pub async fn count_digits(&self, n: u64) -> StorageResult<DigitCounts> {
+        let mut counts = DigitCounts::default();
+        let mut start = 1;
+        while start <= n {
+            let count = (n + 1 - start).min(READ_BATCH);
+            let decimals = self.read_digits(start, count).await?;
+            if (decimals.len() as u64) < count {
+                let missing = format!("stored decimals {start} to {}", start + count - 1);
+                return Err(sea_orm::DbErr::RecordNotFound(missing).into());
+            }
+            counts.add(&DigitCounts::of(&decimals));
+            start += count;
+        }
+        Ok(counts)
     }
 
     /// One stored chunk (`CHUNK_DIGITS` decimals, fewer for the last), for streaming downloads.

@@ -27,7 +27,7 @@ use sea_orm::{
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use connect::{FileLock, lock_sqlite_file};
-pub use digits::CHUNK_DIGITS;
+pub use digits::{CHUNK_DIGITS, READ_BATCH};
 pub use engine_runs::EngineRun;
 pub use error::{StorageError, StorageResult};
 pub use notify::ChangeListener;

@@ -19,8 +19,8 @@ use super::{
     transition::{Detail, Guard, fenced, transition},
 };
 use crate::domain::{
-    Counts, DigitCount, EventId, ListQuery, Phase, Stage, Status, Submission, SubmitOutcome, Task,
-    TaskId, TaskPage, Transition, UnknownValue,
+    Counts, DigitCount, DigitCounts, EventId, ListQuery, Phase, Stage, Status, Submission,
+    SubmitOutcome, Task, TaskId, TaskPage, Transition, UnknownValue,
 };
 
 /// One claimed run of a task. Writes made on its behalf take effect only while the task is still
@@ -367,13 +367,15 @@ impl Storage {
         Ok(fenced(update, run).exec(self.pool()?).await?.rows_affected == 1)
     }
 
-    /// Marks a run done with the n-th digit and, in the same transaction, extends the digit store
-    /// with `decimals` (the first n decimals). `verified_upto` is how much of the store the caller
-    /// already compared with `decimals`; whatever the store gained since is compared here.
+    /// Marks a run done with the n-th digit and the counts of its decimals and, in the same
+    /// transaction, extends the digit store with `decimals` (the first n decimals).
+    /// `verified_upto` is how much of the store the caller already compared with `decimals`;
+    /// whatever the store gained since is compared here.
     pub async fn complete(
         &self,
         run: Run,
         digit: u8,
+        counts: DigitCounts,
         decimals: Option<(&[u8], u64)>,
     ) -> StorageResult<Option<EventId>> {
         let txn = self.begin_write().await?;
@@ -387,7 +389,7 @@ impl Storage {
             run.task_id,
             Transition::Complete,
             Guard::Run(run.attempt),
-            Detail::Digit(digit),
+            Detail::Done(digit, counts),
         )
         .await?;
         let Some((_, event)) = completed else {
@@ -395,6 +397,42 @@ impl Storage {
         };
         txn.commit().await?;
         Ok(Some(event))
+    }
+
+    /// Keeps the digit counts of a task done before they were counted at completion.
+    pub async fn record_digit_counts(&self, id: TaskId, counts: DigitCounts) -> StorageResult<()> {
+        let _guard = self.lock_writes().await;
+        task::Entity::update_many()
+            .col_expr(Column::DigitCounts, Expr::value(counts.to_stored()))
+            .filter(Column::Id.eq(id.0))
+            .filter(Column::Status.eq(Status::Done.as_str()))
+            .exec(self.pool()?)
+            .await?;
+        Ok(())
+    }
+
+    /// The done task with the largest n, if any is done.
+    pub async fn largest_done_task(&self) -> StorageResult<Option<Task>> {
+        task::Entity::find()
+            .filter(Column::Status.eq(Status::Done.as_str()))
+            .order_by_desc(Column::N)
+            .one(self.pool()?)
+            .await?
+            .map(to_domain)
+            .transpose()
+    }
+
+    /// The done tasks whose digits were never counted, smallest n first.
+    pub async fn done_without_digit_counts(&self) -> StorageResult<Vec<Task>> {
+        task::Entity::find()
+            .filter(Column::Status.eq(Status::Done.as_str()))
+            .filter(Column::DigitCounts.is_null())
+            .order_by_asc(Column::N)
+            .all(self.pool()?)
+            .await?
+            .into_iter()
+            .map(to_domain)
+            .collect()
     }
 
     /// Ends a run as failed, keeping the error in plain words.
@@ -512,6 +550,14 @@ fn to_domain(row: task::Model) -> StorageResult<Task> {
         error: row.error,
         attempt: row.attempt,
         lost_runs: row.lost_runs,
+        digit_counts: row
+            .digit_counts
+            .as_deref()
+            .map(|stored| {
+                DigitCounts::from_stored(stored)
+                    .ok_or_else(|| unknown("digit counts", stored.to_owned()))
+            })
+            .transpose()?,
         created_at: row.created_at,
         updated_at: row.updated_at,
         started_at: row.started_at,

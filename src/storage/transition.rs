@@ -14,7 +14,7 @@ use super::{
     stage_log::insert_event,
     tasks::find,
 };
-use crate::domain::{EventId, Status, Task, TaskId, Transition};
+use crate::domain::{DigitCounts, EventId, Status, Task, TaskId, Transition};
 
 /// What a transition writes besides the status.
 pub(super) enum Detail<'a> {
@@ -22,7 +22,8 @@ pub(super) enum Detail<'a> {
     /// For a claim: the instance that runs it, and until when its lease holds.
     Owner(&'a str, DateTime<Utc>),
     Error(&'a str),
-    Digit(u8),
+    /// For a completion: the n-th digit and the counts of the n decimals.
+    Done(u8, DigitCounts),
 }
 
 /// Whose say-so a transition needs.
@@ -113,8 +114,10 @@ pub(super) async fn transition(
                 .col_expr(Column::LeaseUntil, Expr::value(lease_until));
             None
         }
-        Detail::Digit(digit) => {
-            update = update.col_expr(Column::Digit, Expr::value(i16::from(digit)));
+        Detail::Done(digit, counts) => {
+            update = update
+                .col_expr(Column::Digit, Expr::value(i16::from(digit)))
+                .col_expr(Column::DigitCounts, Expr::value(counts.to_stored()));
             None
         }
         Detail::Error(message) => {

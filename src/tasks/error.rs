@@ -1,5 +1,5 @@
 use crate::{
-    domain::{DigitCountError, Status, TaskId, Unavailable, group_thousands},
+    domain::{DigitCountError, DigitQueryError, Status, TaskId, Unavailable, group_thousands},
     storage::StorageError,
 };
 
@@ -8,6 +8,8 @@ use crate::{
 pub enum TaskError {
     #[error(transparent)]
     InvalidCount(#[from] DigitCountError),
+    #[error(transparent)]
+    InvalidQuery(#[from] DigitQueryError),
     #[error("There is no task {0}.")]
     NotFound(TaskId),
     #[error("Task {id} is {}; only queued or running tasks can be cancelled.", status.as_str())]
@@ -18,6 +20,14 @@ pub enum TaskError {
     NotDone { id: TaskId, status: Status },
     #[error("The queue is full: {} tasks are waiting, the most this server takes. Try again in a minute.", group_thousands(*.queued))]
     QueueFull { queued: u64 },
+    #[error(
+        "The search index of {} decimals is being built ({percent}%); try again in a few seconds.",
+        group_thousands(*decimals)
+    )]
+    IndexBuilding { decimals: u64, percent: u8 },
+    /// The search index could not be built: our fault.
+    #[error("the search index could not be built: {0}")]
+    Index(String),
     #[error(transparent)]
     Storage(StorageError),
 }

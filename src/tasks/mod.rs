@@ -6,6 +6,8 @@
 //! - [`Queries`] (`queries`): what pages, the API and the live feed read, and the time estimates.
 //! - [`Runner`] (`run/`): claims queued tasks and computes each as a job on the blocking lane,
 //!   working from an explicit [`RunContext`].
+//! - [`SearchIndex`] (`search`): the in-memory index of the digit store that searches read,
+//!   rebuilt in the background as the store grows.
 //!
 //! [`TaskLayer::new`] builds the three over the same handles.
 
@@ -14,6 +16,7 @@ mod error;
 mod estimate;
 mod queries;
 mod run;
+mod search;
 
 use std::sync::Arc;
 
@@ -24,6 +27,7 @@ pub use error::{TaskError, TaskResult};
 pub use estimate::CALIBRATION_DIGITS;
 pub use queries::{Queries, READ_CHUNK};
 pub use run::{Cores, RunContext, Runner, RunnerConfig};
+pub use search::{CONTEXT_DIGITS, Hit, SearchIndex, SearchResult};
 
 use crate::{cluster::Instance, events::Bus, storage::Storage};
 use estimate::Estimator;
@@ -35,6 +39,8 @@ pub struct TaskLayer {
     pub tasks: Tasks,
     pub queries: Queries,
     pub runs: RunContext,
+    /// The search index the queries answer from; `app` has it follow the store.
+    pub index: SearchIndex,
 }
 
 impl TaskLayer {
@@ -49,6 +55,7 @@ impl TaskLayer {
         // Pokes the runner when there is new work, so it does not wait for its next poll.
         let wake = Arc::new(Notify::new());
         let estimator = Estimator::new(cores.when_idle());
+        let index = SearchIndex::default();
         Self {
             tasks: Tasks::new(
                 storage.clone(),
@@ -62,6 +69,7 @@ impl TaskLayer {
                 bus.clone(),
                 jobs.clone(),
                 estimator.clone(),
+                index.clone(),
                 limits.max_digits,
             ),
             runs: RunContext {
@@ -73,6 +81,7 @@ impl TaskLayer {
                 estimator,
                 instance,
             },
+            index,
         }
     }
 }

@@ -6,12 +6,22 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use super::{TaskError, TaskResult, estimate::Estimator, run::Jobs};
+use super::{
+    TaskError, TaskResult,
+    estimate::Estimator,
+    run::Jobs,
+    search::{SearchIndex, SearchResult},
+};
 use crate::{
-    domain::{Counts, EventId, ListQuery, Message, StageEvent, Status, Task, TaskId, TaskPage},
+    domain::{
+        Counts, DigitQuery, EventId, ListQuery, Message, StageEvent, Status, Task, TaskId, TaskPage,
+    },
     events::Bus,
     storage::{CHUNK_DIGITS, Storage},
 };
+
+/// How many of the latest measured computations the home page plots.
+const MEASURED_RUNS: u64 = 200;
 
 /// Decimals read at a time when a whole task's digits are streamed: one chunk of the store.
 pub const READ_CHUNK: u64 = CHUNK_DIGITS;
@@ -23,6 +33,7 @@ pub struct Queries {
     bus: Bus,
     jobs: Jobs,
     estimator: Estimator,
+    index: SearchIndex,
     max_digits: u64,
 }
 
@@ -37,6 +48,7 @@ impl Queries {
         bus: Bus,
         jobs: Jobs,
         estimator: Estimator,
+        index: SearchIndex,
         max_digits: u64,
     ) -> Self {
         Self {
@@ -44,6 +56,7 @@ impl Queries {
             bus,
             jobs,
             estimator,
+            index,
             max_digits,
         }
     }
@@ -132,6 +145,35 @@ impl Queries {
         }
         let count = count.min((task.n.get() + 1).saturating_sub(start));
         self.read_digits(start, count).await
+    }
+
+    /// Where `query` occurs in the verified digits (or in `task`'s n decimals), with the first
+    /// `limit` hits.
+    pub async fn search(
+        &self,
+        query: DigitQuery,
+        task: Option<TaskId>,
+        limit: usize,
+    ) -> TaskResult<SearchResult> {
+        let within = match task {
+            Some(id) => Some(SearchIndex::within(&self.task(id).await?)?),
+            None => None,
+        };
+        self.index.search(query, within, limit)
+    }
+
+    /// The done task with the largest n: its digits viewer shows every stored decimal.
+    pub async fn largest_done(&self) -> TaskResult<Option<Task>> {
+        Ok(self.storage.largest_done_task().await?)
+    }
+
+    /// How long this machine took for the computations it measured: (digits, threads, seconds).
+    pub async fn measured_runs(&self) -> TaskResult<Vec<(u64, usize, f64)>> {
+        let runs = self.storage.recent_engine_runs(MEASURED_RUNS).await?;
+        Ok(runs
+            .into_iter()
+            .map(|run| (run.digits, run.threads, run.seconds))
+            .collect())
     }
 
     /// Whether the database answers.

@@ -37,10 +37,14 @@ pub enum WebError {
     #[error("{0}")]
     Forbidden(String),
     #[error(
-        "You are submitting faster than this server accepts; try again in {} s.",
+        "You are {action} faster than this server accepts; try again in {} s.",
         whole_seconds(*retry_after)
     )]
-    TooManyRequests { retry_after: Duration },
+    TooManyRequests {
+        retry_after: Duration,
+        /// What was limited: "submitting", "searching".
+        action: &'static str,
+    },
     #[error("The server is shutting down; try again in a moment.")]
     ShuttingDown,
     #[error("Too many live pages are open on this server; this one will reconnect shortly.")]
@@ -55,20 +59,25 @@ pub enum WebError {
 impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
-            WebError::Task(TaskError::InvalidCount(_)) | WebError::Unprocessable(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            WebError::Task(TaskError::InvalidCount(_) | TaskError::InvalidQuery(_))
+            | WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Task(TaskError::NotFound(_)) | WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Task(
                 TaskError::NotCancellable { .. }
                 | TaskError::NotRetryable { .. }
                 | TaskError::NotDone { .. },
             ) => StatusCode::CONFLICT,
-            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Internal(_) | WebError::Task(TaskError::Index(_)) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             WebError::Task(TaskError::Storage(_)) if self.unavailable().is_none() => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
-            WebError::Task(TaskError::Storage(_) | TaskError::QueueFull { .. })
+            WebError::Task(
+                TaskError::Storage(_)
+                | TaskError::QueueFull { .. }
+                | TaskError::IndexBuilding { .. },
+            )
             | WebError::ShuttingDown
             | WebError::TooManyStreams
             | WebError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
@@ -91,10 +100,11 @@ impl WebError {
     /// How long a client should wait before trying again, for the refusals that pass.
     pub fn retry_after(&self) -> Option<Duration> {
         let seconds = match self {
-            WebError::TooManyRequests { retry_after } => return Some(*retry_after),
+            WebError::TooManyRequests { retry_after, .. } => return Some(*retry_after),
             WebError::ShuttingDown | WebError::TimedOut => 5,
             WebError::TooManyStreams => 10,
             WebError::Task(TaskError::QueueFull { .. }) => 30,
+            WebError::Task(TaskError::IndexBuilding { .. }) => 5,
             WebError::Task(err) => match err.unavailable()? {
                 Unavailable::Busy | Unavailable::Unreachable => 5,
                 Unavailable::Full => 60,

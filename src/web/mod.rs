@@ -8,6 +8,7 @@
 //! | `GET /tasks/{id}` | the task page (`?page=` of digits); with `HX-Request`, just its live detail |
 //! | `GET /tasks/{id}/digits` | one page of digits as a fragment |
 //! | `GET /tasks/{id}/digits.txt` | `3.` and the n decimals, streamed |
+//! | `GET /search?q=` | searching the digits (`&task=` for one task's); with `HX-Request`, just the results |
 //! | `GET /estimate?n=` | the expected computing time of n on this machine, as the form's hint line |
 //! | `POST /tasks/{id}/cancel`, `/retry` | 303 to the task, or for htmx its row |
 //! | `GET /events` | the SSE stream (`?task={id}` for a task page) |
@@ -17,9 +18,9 @@
 //!
 //! Around every route: request logs and metrics, the security headers and the cross-site check
 //! ([`security`]), a body limit (413), and, for all but the live stream, a request timeout (503).
-//! Every route that queues work sits behind one gate ([`submissions`]): 503 while shutting down,
-//! then the per-client rate limit ([`rate_limit`]; behind trusted proxies the client is read from
-//! `X-Forwarded-For`, [`client_ip`]). [`server`] serves it all with a
+//! Every route that queues work sits behind one gate ([`gates`]): 503 while shutting down, then
+//! the per-client rate limit ([`rate_limit`]; behind trusted proxies the client is read from
+//! `X-Forwarded-For`, [`client_ip`]); every search behind another, with its own allowance. [`server`] serves it all with a
 //! header-read timeout and a graceful drain.
 
 mod api;
@@ -28,6 +29,7 @@ mod body_limit;
 mod client_ip;
 mod error;
 mod estimate;
+mod gates;
 mod health;
 mod htmx;
 pub mod live;
@@ -35,10 +37,10 @@ mod metrics;
 mod pages;
 pub mod params;
 mod rate_limit;
+mod search;
 mod security;
 pub mod server;
 mod state;
-mod submissions;
 mod table_page;
 mod task_actions;
 pub mod views;
@@ -57,7 +59,7 @@ use tracing::Level;
 
 pub use client_ip::TrustedProxies;
 pub use error::{ApiError, WebError};
-pub use rate_limit::SubmitLimiter;
+pub use rate_limit::ClientLimiter;
 pub use security::CONTENT_SECURITY_POLICY;
 pub use state::{AppState, Lifecycle};
 
@@ -77,10 +79,18 @@ pub fn router(state: AppState) -> Router {
         .merge(api::submitting_routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
-            submissions::gate,
+            gates::submissions,
+        ));
+    let searching = Router::new()
+        .merge(search::routes())
+        .merge(api::searching_routes())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            gates::searches,
         ));
     let ordinary = Router::new()
         .merge(submitting)
+        .merge(searching)
         .merge(pages::routes())
         .merge(task_actions::routes())
         .merge(estimate::routes())

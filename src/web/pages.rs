@@ -16,7 +16,7 @@ use super::{
     params::{parse_number, parse_task_id},
     table_page::{TableQuery, index_page, load_table},
     views::{
-        digits::{DigitsPage, PAGE_DIGITS, digits_section, page_count},
+        digits::{DigitsPage, PAGE_DIGITS, digits_section, page_count, page_of},
         layout::{PageMeta, page},
         task_form::Notice,
         task_page::{digits_placeholder, task_detail},
@@ -56,6 +56,10 @@ async fn index(
 #[derive(Debug, serde::Deserialize)]
 struct PageQuery {
     page: Option<String>,
+    /// A decimal to open the viewer at, marked (a search hit, or "go to decimal").
+    at: Option<String>,
+    /// How many decimals from `at` to mark (a hit's length; 1 by default).
+    len: Option<String>,
 }
 
 async fn task_page(
@@ -76,7 +80,7 @@ async fn task_page(
             queries.estimate_task(&task),
         )));
     }
-    let digits = digits_view(queries, &task, query.page.as_deref()).await?;
+    let digits = digits_view(queries, &task, &query).await?;
     let title = format!("Task #{} · π to {} digits", task.id, task.n);
     let meta = PageMeta {
         title: &title,
@@ -98,17 +102,37 @@ async fn digits_fragment(
     Query(query): Query<PageQuery>,
 ) -> Result<Markup, WebError> {
     let task = state.queries.task(parse_task_id(&id)?).await?;
-    digits_view(&state.queries, &task, query.page.as_deref()).await
+    digits_view(&state.queries, &task, &query).await
 }
 
-/// The digits section: a page of digits once the task is done, a placeholder before.
+/// The digits section: a page of digits once the task is done, a placeholder before. `at` opens
+/// the page that holds that decimal, with it (and `len` decimals from it) marked.
 async fn digits_view(
     queries: &Queries,
     task: &Task,
-    page: Option<&str>,
+    query: &PageQuery,
 ) -> Result<Markup, WebError> {
-    let pages = page_count(task.n.get());
-    let page = parse_number("page", page, 1)?;
+    let n = task.n.get();
+    let pages = page_count(n);
+    let marked = match query.at.as_deref().filter(|at| !at.is_empty()) {
+        None => None,
+        Some(at) => {
+            let at = parse_number("at", Some(at), 1)?;
+            let length = parse_number("len", query.len.as_deref(), 1)?;
+            if at > n {
+                return Err(WebError::NotFound(format!(
+                    "There is no decimal {}: this task has {}.",
+                    group_thousands(at),
+                    group_thousands(n)
+                )));
+            }
+            Some(at..at.saturating_add(length).min(n + 1))
+        }
+    };
+    let page = match &marked {
+        Some(marked) => page_of(marked.start),
+        None => parse_number("page", query.page.as_deref(), 1)?,
+    };
     if page > pages {
         return Err(WebError::NotFound(format!(
             "There is no page {page}: π to {} digits fills {pages} page{}.",
@@ -126,6 +150,7 @@ async fn digits_view(
         task,
         page,
         decimals: &decimals,
+        marked,
     }))
 }
 

@@ -1,4 +1,5 @@
-//! Per-client rate limiting of submissions (the form and the JSON API share one allowance).
+//! Per-client rate limits: of submissions (the form, retries and the JSON API share one
+//! allowance) and, apart from them, of searches.
 //!
 //! The limiter is `governor`'s keyed GCRA, the one `tower_governor` wraps. It is called from the
 //! submit handlers rather than as a tower layer so that a refusal is answered like any other
@@ -10,6 +11,7 @@
 
 use std::{
     net::IpAddr,
+    num::NonZeroU32,
     sync::{
         Arc,
         atomic::{AtomicU32, Ordering},
@@ -26,29 +28,45 @@ use crate::config::Limits;
 const CLEANUP_EVERY: u32 = 1024;
 
 #[derive(Clone)]
-pub struct SubmitLimiter {
+pub struct ClientLimiter {
     limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     checks: Arc<AtomicU32>,
+    /// What is limited, as the refusal says it: "submitting", "searching".
+    action: &'static str,
 }
 
-impl SubmitLimiter {
-    pub fn new(limits: &Limits) -> Self {
-        let quota = Quota::per_minute(limits.submit_per_minute).allow_burst(limits.submit_burst);
+impl ClientLimiter {
+    /// Submissions and retries: `--submit-burst`, then `--submit-per-minute`.
+    pub fn submissions(limits: &Limits) -> Self {
+        Self::new(limits.submit_burst, limits.submit_per_minute, "submitting")
+    }
+
+    /// Searches: `--search-burst`, then `--search-per-minute`.
+    pub fn searches(limits: &Limits) -> Self {
+        Self::new(limits.search_burst, limits.search_per_minute, "searching")
+    }
+
+    fn new(burst: NonZeroU32, per_minute: NonZeroU32, action: &'static str) -> Self {
+        let quota = Quota::per_minute(per_minute).allow_burst(burst);
         Self {
             limiter: Arc::new(RateLimiter::keyed(quota)),
             checks: Arc::new(AtomicU32::new(0)),
+            action,
         }
     }
 
-    /// Spends one submission of `client`'s allowance, or says how long until it has one.
+    /// Spends one of `client`'s allowance, or says how long until it has one.
     pub fn check(&self, client: ClientIp) -> Result<(), WebError> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % CLEANUP_EVERY == CLEANUP_EVERY - 1 {
             self.limiter.retain_recent();
         }
         self.limiter.check_key(&client.0).map_err(|not_until| {
             let retry_after = not_until.wait_time_from(self.limiter.clock().now());
-            tracing::info!(client = %client.0, ?retry_after, "submission rate limited");
-            WebError::TooManyRequests { retry_after }
+            tracing::info!(client = %client.0, ?retry_after, action = self.action, "rate limited");
+            WebError::TooManyRequests {
+                retry_after,
+                action: self.action,
+            }
         })
     }
 }
@@ -56,12 +74,11 @@ impl SubmitLimiter {
 #[cfg(test)]
 mod tests {
     use std::net::Ipv4Addr;
-    use std::num::NonZeroU32;
 
     use super::*;
 
-    fn limiter(burst: u32) -> SubmitLimiter {
-        SubmitLimiter::new(&Limits {
+    fn limiter(burst: u32) -> ClientLimiter {
+        ClientLimiter::submissions(&Limits {
             submit_burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
             submit_per_minute: NonZeroU32::MIN,
             ..Limits::DEFAULT

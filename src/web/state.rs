@@ -6,7 +6,7 @@ use std::sync::{
 use axum::extract::FromRef;
 use tokio_util::sync::CancellationToken;
 
-use super::{client_ip::TrustedProxies, live::LiveFeed, rate_limit::SubmitLimiter};
+use super::{client_ip::TrustedProxies, live::LiveFeed, rate_limit::ClientLimiter};
 use crate::{
     config::Limits,
     tasks::{Queries, Tasks},
@@ -24,7 +24,8 @@ pub struct AppState {
     pub live: LiveFeed,
     pub lifecycle: Lifecycle,
     pub limits: Limits,
-    pub submissions: SubmitLimiter,
+    pub submissions: ClientLimiter,
+    pub searches: ClientLimiter,
     pub proxies: TrustedProxies,
 }
 

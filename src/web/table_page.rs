@@ -8,7 +8,9 @@ use super::{
     estimate::form_hints,
     params::parse_cursor,
     views::{
+        charts::{MeasuredRun, runs_plot},
         layout::{PageMeta, page},
+        search::{SearchView, search_form},
         task_form::{Notice, task_form},
         task_table::{TablePage, task_table},
     },
@@ -34,6 +36,8 @@ pub struct LoadedTable {
     pub page: TaskPage,
     /// The query that fetches this same page again (for a resync).
     self_query: String,
+    /// What this machine measured, for the plot of computing times.
+    runs: Vec<MeasuredRun>,
 }
 
 pub async fn load_table(queries: &Queries, query: &TableQuery) -> Result<LoadedTable, WebError> {
@@ -49,10 +53,21 @@ pub async fn load_table(queries: &Queries, query: &TableQuery) -> Result<LoadedT
         (None, Some(id)) => format!("?after={id}"),
         _ => String::new(),
     };
+    let runs = queries
+        .measured_runs()
+        .await?
+        .into_iter()
+        .map(|(digits, threads, seconds)| MeasuredRun {
+            digits,
+            threads,
+            seconds,
+        })
+        .collect();
     Ok(LoadedTable {
         since,
         page: queries.list(&list).await?,
         self_query,
+        runs,
     })
 }
 
@@ -79,7 +94,31 @@ pub fn index_page(queries: &Queries, table: &LoadedTable, notice: &Notice<'_>) -
                 p { "Ask for n digits: your task joins the table below and updates live as it runs." }
                 (task_form(&form_hints(queries), notice))
             }
+            section.explore {
+                (search_form(None, "", &SearchView::Hint))
+                (speed(queries, &table.runs))
+            }
             (task_table(&view))
         },
     )
+}
+
+/// This machine's computing times, measured and estimated, from 1,000 digits to the limit.
+fn speed(queries: &Queries, runs: &[MeasuredRun]) -> Markup {
+    let max_digits = queries.max_digits();
+    // Four points a decade: the estimate is a smooth curve on log-log axes.
+    let estimates: Vec<(u64, f64)> = (12..=36)
+        .map(|quarter| 10f64.powf(f64::from(quarter) / 4.0) as u64)
+        .take_while(|&n| n <= max_digits)
+        .filter_map(|n| Some((n, queries.estimate(n)?.as_secs_f64())))
+        .collect();
+    if runs.is_empty() && estimates.is_empty() {
+        return html! {};
+    }
+    html! {
+        div.speed {
+            h2 { "How long π takes on this machine" }
+            (runs_plot(runs, &estimates))
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! The forms: submit a task, cancel it, retry it. Each works as a plain form post (answered with
 //! a redirect) and, enhanced by htmx, answers with the fragment it replaces. Submitting and
-//! retrying pass the submission gate first ([`super::submissions`]).
+//! retrying pass the submission gate first ([`super::gates`]).
 
 use axum::{
     Form, Router,
@@ -13,9 +13,9 @@ use axum::{
 use super::{
     AppState, WebError,
     estimate::form_hints,
+    gates::answer_status,
     htmx::{HxRequest, vary_on_htmx},
     params::parse_task_id,
-    submissions::answer_status,
     table_page::{TableQuery, index_page, load_table},
     views::{
         task_form::{Notice, task_form},

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use pilane::{
-    domain::{DigitCount, EventId, Status, Task},
+    domain::{DigitCount, DigitCounts, EventId, Status, Task},
     storage::{Lost, Run, Storage},
 };
 
@@ -68,7 +68,12 @@ async fn a_run_whose_lease_ran_out_changes_nothing_and_its_digits_are_dropped() 
         "the zombie's progress touches no row"
     );
     let late = storage
-        .complete(zombie, decimals[19] - b'0', Some((decimals, 0)))
+        .complete(
+            zombie,
+            decimals[19] - b'0',
+            DigitCounts::of(decimals),
+            Some((decimals, 0)),
+        )
         .await
         .expect("the write runs");
     assert_eq!(late, None, "the zombie's completion changes nothing");
@@ -79,7 +84,12 @@ async fn a_run_whose_lease_ran_out_changes_nothing_and_its_digits_are_dropped() 
     );
 
     let done = storage
-        .complete(live, decimals[19] - b'0', Some((decimals, 0)))
+        .complete(
+            live,
+            decimals[19] - b'0',
+            DigitCounts::of(decimals),
+            Some((decimals, 0)),
+        )
         .await
         .expect("the write runs");
     assert!(done.is_some(), "the live run completes");

@@ -20,6 +20,8 @@ pub struct Model {
     pub owner: Option<String>,
     pub lease_until: Option<DateTimeUtc>,
     pub lost_runs: i32,
+    /// The ten digit counts of a done task, comma-separated.
+    pub digit_counts: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

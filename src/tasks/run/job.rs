@@ -23,7 +23,7 @@ use super::{
     jobs::{StopReason, StopSignal},
 };
 use crate::{
-    domain::{Change, EventId, Phase, Stage, Task},
+    domain::{Change, DigitCounts, EventId, Phase, Stage, Task},
     pi,
     storage::{CHUNK_DIGITS, Run, StorageError},
 };
@@ -87,14 +87,14 @@ impl Job {
         if n <= stored {
             return self.read_from_store().await;
         }
-        let decimals = self.compute_on_blocking_lane(signal).await?;
+        let (decimals, counts) = self.compute_on_blocking_lane(signal).await?;
         self.progress(ENGINE_SHARE, Phase::Verifying).await?;
         self.compare_with_store(&decimals, stored, signal).await?;
         self.stage(Stage::Calculated).await?;
         self.progress(0.98, Phase::Storing).await?;
         let digit = decimals[decimals.len() - 1] - b'0';
         storage
-            .complete(self.run, digit, Some((&decimals, stored)))
+            .complete(self.run, digit, counts, Some((&decimals, stored)))
             .await?
             .ok_or(Ended::Lost)
     }
@@ -111,16 +111,22 @@ impl Job {
                 "The stored digits end before decimal {n}."
             )));
         };
+        let counts = storage.count_digits(n).await?;
         self.stage(Stage::Calculated).await?;
         storage
-            .complete(self.run, digit - b'0', None)
+            .complete(self.run, digit - b'0', counts, None)
             .await?
             .ok_or(Ended::Lost)
     }
 
     /// Runs the engine on the blocking lane, forwarding its progress (throttled) and logging
     /// `taken` the moment a thread starts on it.
-    async fn compute_on_blocking_lane(&self, signal: &Arc<StopSignal>) -> Result<Vec<u8>, Ended> {
+    /// Counts the digits there too, once they are verified: it is the one time they are all in
+    /// memory.
+    async fn compute_on_blocking_lane(
+        &self,
+        signal: &Arc<StopSignal>,
+    ) -> Result<(Vec<u8>, DigitCounts), Ended> {
         let n = self.task.n.get();
         let (started_tx, mut started_rx) = oneshot::channel::<()>();
         let (progress_tx, mut progress_rx) = watch::channel(pi::Progress {
@@ -150,7 +156,8 @@ impl Job {
                     "The computed digits failed verification: {mismatch}."
                 ))
             })?;
-            Ok::<_, Ended>((decimals, elapsed))
+            let counts = DigitCounts::of(&decimals);
+            Ok::<_, Ended>((decimals, counts, elapsed))
         });
         let mut ticks = tokio::time::interval(PROGRESS_INTERVAL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -173,7 +180,7 @@ impl Job {
                 }
             }
         };
-        let (decimals, elapsed) = joined.map_err(|join_error| {
+        let (decimals, counts, elapsed) = joined.map_err(|join_error| {
             Ended::Failed(format!("The computation crashed: {join_error}."))
         })??;
         metrics::counter!("pilane_digits_computed_total").increment(n);
@@ -185,7 +192,7 @@ impl Job {
         {
             warn!(error = %err, "could not keep the engine's speed");
         }
-        Ok(decimals)
+        Ok((decimals, counts))
     }
 
     /// The new digits must agree exactly with every digit already stored.

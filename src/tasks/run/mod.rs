@@ -6,8 +6,10 @@
 //! - `engine_control`: what the engine sees of the job (progress out, the stop signal in);
 //! - `jobs`: the registry through which a cancel or the shutdown reaches a running computation;
 //! - `cores`: how many threads each computation gets;
-//! - `calibrate`: this machine's speed, for the time estimates.
+//! - `calibrate`: this machine's speed, for the time estimates;
+//! - `backfill`: digit counts for tasks done before they were counted.
 
+mod backfill;
 mod calibrate;
 mod cores;
 mod ended;

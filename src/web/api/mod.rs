@@ -1,6 +1,7 @@
 //! The JSON API for scripts: the same tasks and digits as the pages, as data.
 
 mod new_task;
+mod search;
 mod task_json;
 
 use axum::{
@@ -13,8 +14,8 @@ use axum::{
 use super::{
     AppState, WebError,
     error::ApiError,
+    gates::answer_status,
     params::{parse_cursor, parse_number, parse_task_id},
-    submissions::answer_status,
 };
 use crate::domain::{ListQuery, Status, TaskId};
 use new_task::NewTask;
@@ -29,6 +30,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/tasks", get(list))
         .route("/api/tasks/{id}", get(show))
         .route("/api/pi", get(pi))
+}
+
+/// The searches; `web::router` puts them behind the search gate.
+pub fn searching_routes() -> Router<AppState> {
+    Router::new().route("/api/search", get(search::search))
 }
 
 /// The routes that queue work; `web::router` puts them behind the submission gate.
@@ -151,7 +157,7 @@ async fn pi(
 }
 
 /// A query string that does not even parse (a repeated field, say), answered as JSON.
-fn bad_query(rejection: QueryRejection) -> ApiError {
+pub(super) fn bad_query(rejection: QueryRejection) -> ApiError {
     WebError::BadRequest(format!(
         "The query string could not be read: {}",
         rejection.body_text()

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use crate::domain::{StageEvent, Status, Task, TaskId};
+use crate::domain::{DigitCounts, StageEvent, Status, Task, TaskId};
 
 /// A task as the API shows it.
 #[derive(Debug, serde::Serialize)]
@@ -13,6 +13,8 @@ pub(super) struct TaskJson {
     phase: Option<&'static str>,
     /// The n-th decimal, once done.
     digit: Option<u8>,
+    /// How many of each digit 0-9 the n decimals hold, once done.
+    digit_counts: Option<DigitCounts>,
     error: Option<String>,
     attempt: i32,
     lost_runs: i32,
@@ -41,6 +43,7 @@ impl TaskJson {
             progress: task.progress,
             phase: task.phase.map(|phase| phase.as_str()),
             digit: task.digit,
+            digit_counts: task.digit_counts,
             error: task.error,
             attempt: task.attempt,
             lost_runs: task.lost_runs,

@@ -68,6 +68,20 @@ pub fn about(expected: Duration) -> String {
     }
 }
 
+/// A probability as a percentage, never rounded to a certainty it is not.
+pub fn percent(chance: f64) -> String {
+    let percent = chance * 100.0;
+    if chance >= 1.0 {
+        "100%".to_owned()
+    } else if percent >= 99.95 {
+        "over 99.9%".to_owned()
+    } else if chance > 0.0 && percent < 0.05 {
+        "under 0.1%".to_owned()
+    } else {
+        format!("{percent:.1}%")
+    }
+}
+
 /// A duration in the unit that reads best.
 pub fn duration(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
     let ms = (to - from).num_milliseconds().max(0);

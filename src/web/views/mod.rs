@@ -2,9 +2,11 @@
 //! that needs many inputs takes a struct. maud escapes `& < > "`, so user data goes only into text
 //! and quoted attributes, never into `<script>`, `style` or `on*`.
 
+pub mod charts;
 pub mod components;
 pub mod digits;
 pub mod layout;
+pub mod search;
 pub mod task_form;
 pub mod task_page;
 pub mod task_table;

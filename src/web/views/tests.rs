@@ -27,6 +27,7 @@ fn task(id: i64, n: u64, status: Status) -> Task {
         error: None,
         attempt: 0,
         lost_runs: 0,
+        digit_counts: None,
         created_at: at,
         updated_at: at,
         started_at: None,

@@ -1,7 +1,10 @@
-//! The gate in front of every route that queues work (a submission from the form or the API, a
-//! retry): while the server shuts down it answers 503, then it spends one of the client's
-//! allowance or answers 429 ([`super::rate_limit`]). It is a layer on the router that holds those
-//! routes (`web::router`), so a submitting route cannot be added without it.
+//! The gates in front of groups of routes, each a layer on the router that holds its group
+//! (`web::router`), so a route cannot join a group without passing its gate:
+//!
+//! - every route that queues work (a submission from the form or the API, a retry): while the
+//!   server shuts down it answers 503, then it spends one of the client's submission allowance
+//!   or answers 429 ([`super::rate_limit`]);
+//! - every search: one of the client's search allowance, or 429.
 
 use axum::{
     extract::{Request, State},
@@ -13,7 +16,7 @@ use axum::{
 use super::{AppState, WebError, client_ip::ClientIp, refusal};
 use crate::domain::SubmitOutcome;
 
-pub async fn gate(
+pub async fn submissions(
     State(state): State<AppState>,
     client: ClientIp,
     request: Request,
@@ -25,6 +28,18 @@ pub async fn gate(
         state.submissions.check(client)
     };
     match refused {
+        Ok(()) => next.run(request).await,
+        Err(error) => refusal(request.uri(), error),
+    }
+}
+
+pub async fn searches(
+    State(state): State<AppState>,
+    client: ClientIp,
+    request: Request,
+    next: Next,
+) -> Response {
+    match state.searches.check(client) {
         Ok(()) => next.run(request).await,
         Err(error) => refusal(request.uri(), error),
     }

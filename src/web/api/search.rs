@@ -1,0 +1,62 @@
+//! `GET /api/search?q=DIGITS[&task=ID][&limit=K]`: what the search page finds, as data.
+
+use axum::{
+    Json,
+    extract::{Query, State, rejection::QueryRejection},
+};
+
+use super::bad_query;
+use crate::{
+    domain::DigitQuery,
+    web::{
+        AppState, WebError,
+        error::ApiError,
+        params::{parse_cursor, parse_number},
+    },
+};
+
+/// Positions an answer lists by default, and at most.
+const DEFAULT_LIMIT: u64 = 20;
+const MAX_LIMIT: u64 = 1_000;
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct SearchParams {
+    q: Option<String>,
+    task: Option<String>,
+    limit: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub(super) struct SearchJson {
+    query: String,
+    /// How many decimals were searched.
+    searched: u64,
+    count: u64,
+    /// The first `limit` positions, ascending, 1-based after the point.
+    positions: Vec<u64>,
+}
+
+pub(super) async fn search(
+    State(state): State<AppState>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Json<SearchJson>, ApiError> {
+    let Query(params) = params.map_err(bad_query)?;
+    let query = DigitQuery::parse(params.q.as_deref().unwrap_or_default())
+        .map_err(|error| WebError::Unprocessable(error.to_string()))?
+        .ok_or_else(|| {
+            WebError::Unprocessable("q must be 1 to 50 digits, like q=14159.".to_owned())
+        })?;
+    let limit = parse_number("limit", params.limit.as_deref(), DEFAULT_LIMIT)?;
+    if limit > MAX_LIMIT {
+        return Err(WebError::Unprocessable(format!("limit can be at most {MAX_LIMIT}.")).into());
+    }
+    let task = parse_cursor("task", params.task.as_deref())
+        .map_err(|error| WebError::Unprocessable(error.to_string()))?;
+    let found = state.queries.search(query, task, limit as usize).await?;
+    Ok(Json(SearchJson {
+        query: found.query.as_str().to_owned(),
+        searched: found.searched,
+        count: found.count,
+        positions: found.hits.iter().map(|hit| hit.position).collect(),
+    }))
+}
