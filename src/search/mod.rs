@@ -26,7 +26,8 @@ pub use odds::{chance_of_occurring, decimals_for_chance};
 /// digits are scanned from the start.
 pub const SORT_AT_MOST: usize = 1 << 14;
 
-/// The decimals of one prefix of pi and their suffix array.
+/// The decimals of one prefix of pi and their suffix array. The default is the empty index.
+#[derive(Default)]
 pub struct DigitIndex {
     /// ASCII decimals; `decimals[0]` is the first after the point.
     decimals: Vec<u8>,

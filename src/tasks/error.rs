@@ -21,8 +21,8 @@ pub enum TaskError {
     #[error("The queue is full: {} tasks are waiting, the most this server takes. Try again in a minute.", group_thousands(*.queued))]
     QueueFull { queued: u64 },
     #[error(
-        "The search index of {} decimals is being built ({percent}%); try again in a few seconds.",
-        group_thousands(*decimals)
+        "The search index{} is being built ({percent}%); try again in a few seconds.",
+        of_decimals(*decimals)
     )]
     IndexBuilding { decimals: u64, percent: u8 },
     /// The search index could not be built: our fault.
@@ -54,3 +54,12 @@ impl TaskError {
 }
 
 pub type TaskResult<T> = Result<T, TaskError>;
+
+/// " of N decimals", when N is known.
+fn of_decimals(decimals: u64) -> String {
+    if decimals == 0 {
+        String::new()
+    } else {
+        format!(" of {} decimals", group_thousands(decimals))
+    }
+}

@@ -7,7 +7,7 @@
 use std::{
     sync::{
         Arc, PoisonError, RwLock,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -42,7 +42,10 @@ pub struct SearchIndex {
 
 #[derive(Default)]
 struct Shared {
-    current: RwLock<Option<Arc<DigitIndex>>>,
+    /// Empty until the first build.
+    current: RwLock<Arc<DigitIndex>>,
+    /// Whether the follower has looked at the store yet: until then an empty index says nothing.
+    looked: AtomicBool,
     /// The length of the index being built, 0 when none is.
     building: AtomicU64,
     /// How far that build is, in thousandths.
@@ -85,10 +88,12 @@ impl SearchIndex {
     ) -> TaskResult<SearchResult> {
         let index = self.current();
         let building = self.building();
-        let Some(index) = index.filter(|index| within.is_none_or(|n| n <= index.len())) else {
+        let unknown =
+            index.is_empty() && (building.is_some() || !self.shared.looked.load(Ordering::Acquire));
+        if unknown || within.is_some_and(|n| n > index.len()) {
             let (decimals, percent) = building.unwrap_or((within.unwrap_or(0), 0));
             return Err(TaskError::IndexBuilding { decimals, percent });
-        };
+        }
         let searched = within.unwrap_or(index.len());
         let found = index.find(query.as_bytes(), searched, limit);
         let length = query.len() as u64;
@@ -132,7 +137,7 @@ impl SearchIndex {
         Ok(task.n.get())
     }
 
-    fn current(&self) -> Option<Arc<DigitIndex>> {
+    fn current(&self) -> Arc<DigitIndex> {
         self.shared
             .current
             .read()
@@ -142,7 +147,7 @@ impl SearchIndex {
 
     /// How many decimals the index answering now holds.
     pub fn len(&self) -> u64 {
-        self.current().map_or(0, |index| index.len())
+        self.current().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -177,6 +182,7 @@ impl SearchIndex {
                 Ok(_) => {}
                 Err(err) => warn!(error = %err, "could not read the digit store's length"),
             }
+            self.shared.looked.store(true, Ordering::Release);
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(POLL) => {}
@@ -250,7 +256,7 @@ impl SearchIndex {
             .shared
             .current
             .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(index));
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(index);
         Ok(())
     }
 
@@ -271,5 +277,50 @@ struct BuildingFlag<'a>(&'a Shared);
 impl Drop for BuildingFlag<'_> {
     fn drop(&mut self) {
         self.0.building.store(0, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(digits: &str) -> DigitQuery {
+        DigitQuery::parse(digits).ok().flatten().expect("a query")
+    }
+
+    #[test]
+    fn before_the_store_was_looked_at_a_search_is_refused_never_answered_empty() {
+        let index = SearchIndex::default();
+        let refused = index.search(query("14159"), None, 20);
+        assert!(
+            matches!(refused, Err(TaskError::IndexBuilding { .. })),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn an_empty_store_once_looked_at_is_searched_and_holds_nothing() {
+        let index = SearchIndex::default();
+        index.shared.looked.store(true, Ordering::Release);
+        let found = index.search(query("14159"), None, 20).expect("an answer");
+        assert_eq!((found.searched, found.count), (0, 0));
+    }
+
+    #[test]
+    fn a_task_longer_than_the_index_waits_for_a_bigger_one() {
+        let index = SearchIndex::default();
+        index.shared.looked.store(true, Ordering::Release);
+        *index
+            .shared
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) =
+            Arc::new(DigitIndex::build(b"1415926535".to_vec()).expect("built"));
+        let found = index.search(query("9"), Some(10), 20).expect("covered");
+        assert_eq!((found.count, found.hits[0].position), (1, 5));
+        assert_eq!(found.hits[0].before, "1415");
+        assert_eq!(found.hits[0].after, "26535");
+        let refused = index.search(query("9"), Some(11), 20);
+        assert!(matches!(refused, Err(TaskError::IndexBuilding { .. })));
     }
 }

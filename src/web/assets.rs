@@ -1,4 +1,5 @@
-//! The vendored scripts and the stylesheet, compiled into the binary so it runs from anywhere.
+//! The vendored scripts, the stylesheet and the icon, compiled into the binary so it runs from
+//! anywhere.
 //! Their names carry their versions, so browsers may cache them for good.
 
 use axum::{
@@ -27,10 +28,21 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/css; charset=utf-8",
         include_bytes!("../../public/pilane.css"),
     ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../public/favicon.svg"),
+    ),
 ];
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/public/{file}", get(serve))
+    Router::new()
+        .route("/public/{file}", get(serve))
+        // Browsers ask for it before they read a page's icon link; the same icon answers.
+        .route(
+            "/favicon.ico",
+            get(|| serve(Path("favicon.svg".to_owned()))),
+        )
 }
 
 async fn serve(Path(file): Path<String>) -> Response {

@@ -111,6 +111,38 @@ async fn csp_violations(browser: &Client) -> Vec<String> {
         .collect()
 }
 
+/// The element `css` selects, once it appears (within 20 s); the page's source if it never does.
+async fn wait_for(browser: &Client, css: &str) -> fantoccini::elements::Element {
+    match browser
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(element) => element,
+        Err(err) => {
+            let page = browser.source().await.unwrap_or_default();
+            panic!("{css} never appeared ({err}); the page was:\n{page}");
+        }
+    }
+}
+
+/// The errors the browser's console logged since the last read: failed requests, script errors,
+/// policy violations.
+async fn console_errors(browser: &Client) -> Vec<String> {
+    let log = browser
+        .issue_cmd(BrowserLog)
+        .await
+        .expect("chromedriver gives its console log");
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .filter_map(|entry| entry["message"].as_str())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Types `n` into the form and presses its button, as a person would.
 async fn submit_in_form(browser: &Client, n: &str) {
     let field = browser
@@ -130,23 +162,7 @@ async fn submit_in_form(browser: &Client, n: &str) {
 async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_digits() {
     let app = TestApp::spawn().await;
     let (_driver, browser) = browser().await;
-    let wait = |css: &'static str| {
-        let browser = browser.clone();
-        async move {
-            match browser
-                .wait()
-                .at_most(Duration::from_secs(20))
-                .for_element(Locator::Css(css))
-                .await
-            {
-                Ok(element) => element,
-                Err(err) => {
-                    let page = browser.source().await.unwrap_or_default();
-                    panic!("{css} never appeared ({err}); the page was:\n{page}");
-                }
-            }
-        }
-    };
+    let wait = |css: &'static str| wait_for(&browser, css);
 
     browser.goto(&app.url("/")).await.expect("the page loads");
     wait("#live-indicator.live").await;
@@ -255,5 +271,52 @@ async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_d
         "the policy is enforced and its violations are logged"
     );
 
+    browser.close().await.expect("the browser closes");
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver; run just test-all"]
+async fn in_a_real_browser_a_date_typed_into_the_search_finds_its_place_and_the_hit_shows_it_marked()
+ {
+    let app = TestApp::spawn().await;
+    let id = app.submit(100_000).await;
+    app.wait_for(id, "done").await;
+    let (_driver, browser) = browser().await;
+    browser.goto(&app.url("/")).await.expect("the page loads");
+    wait_for(&browser, "#live-indicator.live").await;
+    browser
+        .execute("window.stillTheSamePage = true;", vec![])
+        .await
+        .expect("the marker is set");
+
+    // 26/5/35: pi is 3.1415926535..., so the date is at decimal 6.
+    let field = wait_for(&browser, "form.search #q").await;
+    field.send_keys("26/5/35").await.expect("typing works");
+    let hit = wait_for(&browser, "#search-results ol.hits li a.position").await;
+    let summary = wait_for(&browser, "#search-results .found")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(summary.contains("26535"), "{summary}");
+    assert!(summary.contains("first at decimal 6"), "{summary}");
+    let same_page = browser
+        .execute("return window.stillTheSamePage === true;", vec![])
+        .await
+        .expect("the marker is read");
+    assert_eq!(same_page, json!(true), "the results came without a reload");
+
+    hit.click().await.expect("clicking works");
+    let marked = wait_for(&browser, "#digits mark#match")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(marked, "26535");
+    let address = browser.current_url().await.expect("an address");
+    assert!(address.as_str().ends_with("?at=6&len=5#match"), "{address}");
+
+    let errors = console_errors(&browser).await;
+    assert!(errors.is_empty(), "the console logged errors: {errors:#?}");
     browser.close().await.expect("the browser closes");
 }

@@ -21,5 +21,6 @@ mod metrics;
 mod pages;
 mod pg_server;
 mod scale_out;
+mod search;
 mod security;
 mod shutdown;

@@ -12,7 +12,7 @@ const HEIGHT: f64 = 240.0;
 const LEFT: f64 = 56.0;
 const BOTTOM: f64 = 28.0;
 const TOP: f64 = 12.0;
-const RIGHT: f64 = 12.0;
+const RIGHT: f64 = 24.0;
 
 /// How often each digit occurs in a task's decimals: a bar per digit with the expected n/10
 /// marked, the counts, and the chi-square test of ten equally likely digits.
@@ -158,7 +158,8 @@ fn digits_label(decade: i32) -> String {
 /// 10^decade seconds, in the unit that reads best.
 fn seconds_label(decade: i32) -> String {
     match decade {
-        ..=-4 => format!("1e{decade} s"),
+        ..=-7 => format!("1e{decade} s"),
+        -6..=-4 => format!("{} µs", 10u64.pow((decade + 6) as u32)),
         -3..=-1 => format!("{} ms", 10u64.pow((decade + 3) as u32)),
         _ => format!("{} s", group_thousands(10u64.pow(decade.min(9) as u32))),
     }

@@ -6,6 +6,7 @@ use super::components::live_indicator;
 pub const HTMX: &str = "/public/htmx-2.0.11.min.js";
 pub const HTMX_SSE: &str = "/public/htmx-ext-sse-2.2.4.min.js";
 pub const STYLESHEET: &str = "/public/pilane.css";
+pub const ICON: &str = "/public/favicon.svg";
 
 /// htmx settings:
 /// - no eval and no inline styles, so the strict Content-Security-Policy holds;
@@ -39,6 +40,7 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
                 title { (meta.title) " · Pilane" }
                 meta name="htmx-config" content=(HTMX_CONFIG);
                 link rel="stylesheet" href=(STYLESHEET);
+                link rel="icon" href=(ICON) type="image/svg+xml";
                 script src=(HTMX) {}
                 script src=(HTMX_SSE) {}
             }
@@ -46,7 +48,8 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
                 header.site {
                     a.brand href="/" { "π Pilane" }
                     span.tagline { "the digits of pi, on demand" }
-                    (live_indicator(false))
+                    // Only a page with a live connection says whether it is up.
+                    @if meta.live_url.is_some() { (live_indicator(false)) }
                 }
                 main {
                     // Where htmx puts the message of a failed request (see HTMX_CONFIG).

@@ -66,18 +66,20 @@ fn found(result: &SearchResult, viewer: Option<&Task>) -> Markup {
     let length = result.query.len();
     let chance = chance_of_occurring(length, result.searched);
     html! {
-        @if result.count == 0 {
-            p.summary {
+        @if result.searched == 0 {
+            p.found { "No digits are computed yet: ask for some above, and search them here." }
+        } @else if result.count == 0 {
+            p.found {
                 strong { (query) } " does not occur in the first " (group_thousands(result.searched)) " decimals."
             }
             p.odds {
-                "A given string of " (length) " digits occurs in that many random digits with a chance of "
-                (percent(chance)) "; "
-                (group_thousands(decimals_for_chance(length, 0.5))) " digits would give even odds, and "
-                (group_thousands(decimals_for_chance(length, 0.95))) " a chance of 95%."
+                "In that many random digits, a given string of " (length) " digits occurs with a chance of "
+                (percent(chance)) ". Searching " (group_thousands(decimals_for_chance(length, 0.5)))
+                " digits would give even odds, and " (group_thousands(decimals_for_chance(length, 0.95)))
+                " a chance of 95%."
             }
         } @else {
-            p.summary {
+            p.found {
                 strong { (query) } " occurs " (group_thousands(result.count))
                 @if result.count == 1 { " time" } @else { " times" }
                 " in the first " (group_thousands(result.searched)) " decimals"
