@@ -66,6 +66,15 @@ gmp-native:
 bench-service rounds="3" n="10000000":
     bash benches/load/service.sh {{rounds}} {{n}}
 
+# The search index in process: memory per decimal, build time, search latency by query length, and
+# the statistics' cost against a 10^7 computation (computes 10^8 decimals once into target/bench-data)
+bench-search decimals="100000000":
+    cargo bench --bench search -- {{decimals}}
+
+# Searches over HTTP at 10^8 stored decimals, and how soon the index is ready (needs wrk)
+bench-search-http seconds="10":
+    bash benches/load/search.sh {{seconds}}
+
 # Startup to ready with 100,000 tasks (1,000 left running) in the database, on the release binary
 bench-startup:
     cargo bench --bench startup

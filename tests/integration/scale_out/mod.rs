@@ -17,6 +17,7 @@ use crate::{
 mod claims;
 mod live;
 mod outages;
+mod search;
 
 /// One worker with one thread each, a 2 s lease, no rate limit in the way of the test's client.
 const INSTANCE: [&str; 14] = [
