@@ -20,12 +20,13 @@ use crate::{
 /// A cheap handle to the task commands; clone it freely.
 #[derive(Clone)]
 pub struct Tasks {
-    storage: Storage,
-    bus: Bus,
+    pub(super) storage: Storage,
+    pub(super) bus: Bus,
     /// The computations running here, so a cancel stops its own at once.
-    jobs: Jobs,
-    wake: Arc<Notify>,
-    limits: TaskLimits,
+    pub(super) jobs: Jobs,
+    /// Pokes the runner when a task is queued.
+    pub(super) wake: Arc<Notify>,
+    pub(super) limits: TaskLimits,
 }
 
 /// What the service accepts.
@@ -38,22 +39,6 @@ pub struct TaskLimits {
 }
 
 impl Tasks {
-    pub(super) fn new(
-        storage: Storage,
-        bus: Bus,
-        jobs: Jobs,
-        wake: Arc<Notify>,
-        limits: TaskLimits,
-    ) -> Self {
-        Self {
-            storage,
-            bus,
-            jobs,
-            wake,
-            limits,
-        }
-    }
-
     pub fn max_digits(&self) -> u64 {
         self.limits.max_digits
     }

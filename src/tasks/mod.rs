@@ -57,21 +57,21 @@ impl TaskLayer {
         let estimator = Estimator::new(cores.when_idle());
         let index = SearchIndex::default();
         Self {
-            tasks: Tasks::new(
-                storage.clone(),
-                bus.clone(),
-                jobs.clone(),
-                wake.clone(),
+            tasks: Tasks {
+                storage: storage.clone(),
+                bus: bus.clone(),
+                jobs: jobs.clone(),
+                wake: wake.clone(),
                 limits,
-            ),
-            queries: Queries::new(
-                storage.clone(),
-                bus.clone(),
-                jobs.clone(),
-                estimator.clone(),
-                index.clone(),
-                limits.max_digits,
-            ),
+            },
+            queries: Queries {
+                storage: storage.clone(),
+                bus: bus.clone(),
+                jobs: jobs.clone(),
+                estimator: estimator.clone(),
+                index: index.clone(),
+                max_digits: limits.max_digits,
+            },
             runs: RunContext {
                 storage,
                 bus,

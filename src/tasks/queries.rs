@@ -29,12 +29,14 @@ pub const READ_CHUNK: u64 = CHUNK_DIGITS;
 /// A cheap handle to the reads; clone it freely.
 #[derive(Clone)]
 pub struct Queries {
-    storage: Storage,
-    bus: Bus,
-    jobs: Jobs,
-    estimator: Estimator,
-    index: SearchIndex,
-    max_digits: u64,
+    pub(super) storage: Storage,
+    pub(super) bus: Bus,
+    /// The computations running here, for `running_here`.
+    pub(super) jobs: Jobs,
+    pub(super) estimator: Estimator,
+    pub(super) index: SearchIndex,
+    /// The largest n a task may ask for.
+    pub(super) max_digits: u64,
 }
 
 /// The task `id`, or [`TaskError::NotFound`].
@@ -43,24 +45,6 @@ pub(super) async fn find_task(storage: &Storage, id: TaskId) -> TaskResult<Task>
 }
 
 impl Queries {
-    pub(super) fn new(
-        storage: Storage,
-        bus: Bus,
-        jobs: Jobs,
-        estimator: Estimator,
-        index: SearchIndex,
-        max_digits: u64,
-    ) -> Self {
-        Self {
-            storage,
-            bus,
-            jobs,
-            estimator,
-            index,
-            max_digits,
-        }
-    }
-
     /// Every committed change from now on, as the bus carries it.
     pub fn changes(&self) -> broadcast::Receiver<Message> {
         self.bus.subscribe()

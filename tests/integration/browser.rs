@@ -96,8 +96,8 @@ impl WebDriverCompatibleCommand for BrowserLog {
     }
 }
 
-/// The Content-Security-Policy violations the browser logged since the last call.
-async fn csp_violations(browser: &Client) -> Vec<String> {
+/// The messages of the console entries `keep` picks, among those since the last read.
+async fn console(browser: &Client, keep: impl Fn(&serde_json::Value) -> bool) -> Vec<String> {
     let log = browser
         .issue_cmd(BrowserLog)
         .await
@@ -105,10 +105,20 @@ async fn csp_violations(browser: &Client) -> Vec<String> {
     log.as_array()
         .into_iter()
         .flatten()
+        .filter(|entry| keep(entry))
         .filter_map(|entry| entry["message"].as_str())
-        .filter(|message| message.contains("Content Security Policy"))
         .map(str::to_owned)
         .collect()
+}
+
+/// The Content-Security-Policy violations the browser logged since the last call.
+async fn csp_violations(browser: &Client) -> Vec<String> {
+    console(browser, |entry| {
+        entry["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("Content Security Policy"))
+    })
+    .await
 }
 
 /// The element `css` selects, once it appears (within 20 s); the page's source if it never does.
@@ -130,17 +140,7 @@ async fn wait_for(browser: &Client, css: &str) -> fantoccini::elements::Element 
 /// The errors the browser's console logged since the last read: failed requests, script errors,
 /// policy violations.
 async fn console_errors(browser: &Client) -> Vec<String> {
-    let log = browser
-        .issue_cmd(BrowserLog)
-        .await
-        .expect("chromedriver gives its console log");
-    log.as_array()
-        .into_iter()
-        .flatten()
-        .filter(|entry| entry["level"] == "SEVERE")
-        .filter_map(|entry| entry["message"].as_str())
-        .map(str::to_owned)
-        .collect()
+    console(browser, |entry| entry["level"] == "SEVERE").await
 }
 
 /// Types `n` into the form and presses its button, as a person would.
