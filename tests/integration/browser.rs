@@ -320,3 +320,39 @@ async fn in_a_real_browser_a_date_typed_into_the_search_finds_its_place_and_the_
     assert!(errors.is_empty(), "the console logged errors: {errors:#?}");
     browser.close().await.expect("the browser closes");
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver; run just test-all"]
+async fn on_a_phone_no_page_scrolls_sideways() {
+    let app = TestApp::spawn().await;
+    let id = app.submit(100_000).await;
+    app.wait_for(id, "done").await;
+    app.submit(1_000).await;
+    let (_driver, browser) = browser().await;
+    browser
+        .set_window_size(390, 844)
+        .await
+        .expect("the window resizes");
+    let pages = [
+        "/".to_owned(),
+        format!("/tasks/{id}"),
+        format!("/tasks/{id}?at=99999&len=2"),
+        "/search?q=14159".to_owned(),
+        "/no/such/page".to_owned(),
+    ];
+    for page in pages {
+        browser.goto(&app.url(&page)).await.expect("the page loads");
+        wait_for(&browser, "main").await;
+        let widths = browser
+            .execute(
+                "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await
+            .expect("the widths are read");
+        let client = widths[0].as_u64().unwrap_or_default();
+        assert!(client > 0 && client <= 400, "a phone's width: {widths}");
+        assert_eq!(widths[0], widths[1], "{page} scrolls sideways: {widths}");
+    }
+    browser.close().await.expect("the browser closes");
+}
