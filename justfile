@@ -75,6 +75,10 @@ bench-search decimals="100000000":
 bench-search-http seconds="10":
     bash benches/load/search.sh {{seconds}}
 
+# N live streams on one release server: the time until a new task reached every one, memory per stream
+bench-sse streams="10000":
+    cargo bench --bench sse -- {{streams}}
+
 # Startup to ready with 100,000 tasks (1,000 left running) in the database, on the release binary
 bench-startup:
     cargo bench --bench startup

@@ -57,9 +57,11 @@ pub struct ServeArgs {
     /// Queued tasks at most; beyond it submissions get 503 with Retry-After.
     #[arg(long, env = "PILANE_MAX_QUEUE", default_value_t = Limits::DEFAULT.max_queue)]
     pub max_queue: u64,
-    /// Open live streams (SSE) at most; beyond it new ones get 503 with Retry-After.
-    #[arg(long, env = "PILANE_MAX_STREAMS", default_value_t = Limits::DEFAULT.max_streams)]
-    pub max_streams: usize,
+    /// Open live streams (SSE) at most; beyond it new ones get 503 with Retry-After. By default
+    /// 10,000, or fewer when the open-files limit (raised to its hard limit at start) leaves less
+    /// than that beside 1,024 files for everything else.
+    #[arg(long, env = "PILANE_MAX_STREAMS")]
+    pub max_streams: Option<usize>,
     /// Submissions one client address may make in a burst...
     #[arg(long, env = "PILANE_SUBMIT_BURST", default_value_t = Limits::DEFAULT.submit_burst)]
     pub submit_burst: NonZeroU32,
@@ -175,6 +177,8 @@ pub struct Config {
     /// connections.
     pub drain_linger: Duration,
     pub limits: Limits,
+    /// Whether `limits.max_streams` is to follow the open-files limit (no `--max-streams`).
+    pub streams_follow_open_files: bool,
     /// Peers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpNet>,
     /// How long a claim holds without a heartbeat.
@@ -203,7 +207,7 @@ pub struct Limits {
 impl Limits {
     pub const DEFAULT: Self = Self {
         max_queue: 10_000,
-        max_streams: 1_000,
+        max_streams: 10_000,
         submit_burst: NonZeroU32::new(20).expect("20 is not zero"),
         submit_per_minute: NonZeroU32::new(60).expect("60 is not zero"),
         search_burst: NonZeroU32::new(60).expect("60 is not zero"),
@@ -229,7 +233,7 @@ impl From<&ServeArgs> for Config {
             drain_linger: Duration::from_secs(1),
             limits: Limits {
                 max_queue: args.max_queue,
-                max_streams: args.max_streams,
+                max_streams: args.max_streams.unwrap_or(Limits::DEFAULT.max_streams),
                 submit_burst: args.submit_burst,
                 submit_per_minute: args.submit_per_minute,
                 search_burst: args.search_burst,
@@ -238,6 +242,7 @@ impl From<&ServeArgs> for Config {
                 request_timeout: Duration::from_secs(args.request_timeout),
                 header_timeout: Duration::from_secs(args.header_timeout),
             },
+            streams_follow_open_files: args.max_streams.is_none(),
             trusted_proxies: args.trusted_proxies.clone(),
             lease: Duration::from_secs(args.lease),
             max_attempts: args.max_attempts,
@@ -265,6 +270,7 @@ impl Config {
                 search_per_minute: NonZeroU32::MAX,
                 ..Limits::DEFAULT
             },
+            streams_follow_open_files: false,
             trusted_proxies: Vec::new(),
             lease: Duration::from_secs(30),
             max_attempts: 3,

@@ -5,6 +5,7 @@
 
 mod commands;
 mod drain;
+mod open_files;
 mod shutdown;
 mod startup;
 

@@ -57,8 +57,12 @@ struct Membership {
 }
 
 impl App {
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
         let started = Instant::now();
+        let open_files = super::open_files::raise();
+        if config.streams_follow_open_files {
+            config.limits.max_streams = super::open_files::default_max_streams(open_files);
+        }
         let (storage, file_lock) = open_database(&config).await?;
         // Bound before recovery: a second process started by mistake on the same port stops
         // here, before it could take back anything.

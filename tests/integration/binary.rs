@@ -36,7 +36,27 @@ impl Binary {
 
     /// As [`Binary::start`], or the log lines it wrote before it exited without listening.
     pub fn try_start(database_url: &str, args: &[&str]) -> Result<Self, Vec<Value>> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pilane"))
+        Self::spawn(
+            Command::new(env!("CARGO_BIN_EXE_pilane")),
+            database_url,
+            args,
+        )
+    }
+
+    /// As [`Binary::start`], with the soft open-files limit lowered to `soft` before it starts.
+    pub fn start_with_soft_open_files(database_url: &str, soft: u32, args: &[&str]) -> Self {
+        let mut shell = Command::new("sh");
+        shell
+            .arg("-c")
+            .arg(format!("ulimit -S -n {soft} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_pilane"));
+        Self::spawn(shell, database_url, args)
+            .unwrap_or_else(|logs| panic!("the binary ended before it listened: {logs:?}"))
+    }
+
+    /// Runs `command` (the binary, or a shell that execs it) as `serve` on `database_url`.
+    fn spawn(mut command: Command, database_url: &str, args: &[&str]) -> Result<Self, Vec<Value>> {
+        let mut child = command
             .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
             .args(args)
             .env("DATABASE_URL", database_url)

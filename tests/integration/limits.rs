@@ -299,3 +299,43 @@ async fn a_database_locked_past_busy_timeout_answers_503_then_recovers_by_itself
     let _ = locker.close().await;
     assert_eq!(app.tasks().await.len(), 2);
 }
+
+#[tokio::test]
+async fn the_server_raises_its_open_files_limit_so_a_low_soft_limit_does_not_cap_its_streams() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let server = crate::binary::Binary::start_with_soft_open_files(
+        &crate::helpers::sqlite_url(dir.path()),
+        256,
+        &[],
+    );
+    let logged = server
+        .logs()
+        .into_iter()
+        .find(|log| log["fields"]["message"] == "open-files limit")
+        .expect("the limits are logged at start");
+    let fields = &logged["fields"];
+    assert_eq!(fields["soft_before"], 256, "{logged}");
+    assert_eq!(
+        fields["soft"], fields["hard"],
+        "raised to the hard limit: {logged}"
+    );
+    assert!(
+        fields["max_streams_by_default"].as_u64() > Some(256),
+        "{logged}"
+    );
+
+    // More live streams at once than the soft limit it was started with would allow.
+    let client = reqwest::Client::new();
+    let opened = tokio::time::timeout(Duration::from_secs(30), async {
+        let mut streams = Vec::new();
+        for _ in 0..300 {
+            let mut stream =
+                crate::helpers::open_events(&client, &server.url("/events"), None).await;
+            assert!(stream.next().await.is_some(), "every stream is served");
+            streams.push(stream);
+        }
+        streams.len()
+    })
+    .await;
+    assert_eq!(opened.ok(), Some(300), "300 streams open at once");
+}
