@@ -92,10 +92,7 @@ async fn measure(address: &str, pid: u32, streams: usize) {
             let mut buffer = vec![0u8; 16 * 1024];
             let mut text = String::new();
             let mut waited = false;
-            loop {
-                let Ok(read) = socket.read(&mut buffer).await else {
-                    break;
-                };
+            while let Ok(read) = socket.read(&mut buffer).await {
                 if read == 0 {
                     break;
                 }
