@@ -9,7 +9,7 @@ use tracing::{info, warn};
 const RESERVED: u64 = 1_024;
 /// The most live streams one instance holds by default, whatever the limit allows.
 pub const DEFAULT_MAX_STREAMS: u64 = 10_000;
-/// The fewest: a limit too low for even this many is logged as too low, not silently lowered.
+/// The fewest streams the default allows, however low the limit.
 const MIN_STREAMS: u64 = 64;
 
 /// The soft open-files limit before and after raising it, and the hard limit.
@@ -23,8 +23,10 @@ pub struct OpenFiles {
 /// Raises the soft limit to the hard one and logs both. `None` where there are no such limits.
 pub fn raise() -> Option<OpenFiles> {
     let (soft_before, hard) = rlimit::Resource::NOFILE.get().ok()?;
-    let soft = match rlimit::Resource::NOFILE.set(hard, hard) {
-        Ok(()) => hard,
+    // As far as the hard limit, or on macOS as far as the kernel allows (its hard limit is
+    // "unlimited", which setrlimit refuses).
+    let soft = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(soft) => soft,
         Err(err) => {
             warn!(error = %err, soft = soft_before, hard, "could not raise the open-files limit");
             soft_before
@@ -77,7 +79,10 @@ mod tests {
     #[test]
     fn the_soft_limit_is_raised_to_the_hard_one() {
         let raised = raise().expect("this system has open-files limits");
-        assert_eq!(raised.soft, raised.hard);
+        assert!(
+            raised.soft == raised.hard || cfg!(target_os = "macos"),
+            "{raised:?}"
+        );
         assert!(raised.soft >= raised.soft_before);
     }
 }

@@ -22,6 +22,10 @@ use memchr::memmem;
 
 pub use odds::{chance_of_occurring, decimals_for_chance};
 
+/// The most decimals an index holds: its suffix array has 32-bit entries. The task layer indexes
+/// at most this prefix of a longer store.
+pub const MAX_DECIMALS: u64 = i32::MAX as u64;
+
 /// A range of suffixes up to this size is sorted to find the first positions; beyond it, the
 /// digits are scanned from the start.
 pub const SORT_AT_MOST: usize = 1 << 14;

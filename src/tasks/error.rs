@@ -1,5 +1,5 @@
 use crate::{
-    domain::{DigitCountError, DigitQueryError, Status, TaskId, Unavailable, group_thousands},
+    domain::{DigitCountError, Status, TaskId, Unavailable, group_thousands},
     storage::StorageError,
 };
 
@@ -8,8 +8,6 @@ use crate::{
 pub enum TaskError {
     #[error(transparent)]
     InvalidCount(#[from] DigitCountError),
-    #[error(transparent)]
-    InvalidQuery(#[from] DigitQueryError),
     #[error("There is no task {0}.")]
     NotFound(TaskId),
     #[error("Task {id} is {}; only queued or running tasks can be cancelled.", status.as_str())]

@@ -9,7 +9,7 @@
 //! - [`SearchIndex`] (`search`): the in-memory index of the digit store that searches read,
 //!   rebuilt in the background as the store grows.
 //!
-//! [`TaskLayer::new`] builds the three over the same handles.
+//! [`TaskLayer::new`] builds them over the same handles.
 
 mod commands;
 mod error;
@@ -33,8 +33,8 @@ use crate::{cluster::Instance, events::Bus, storage::Storage};
 use estimate::Estimator;
 use run::Jobs;
 
-/// The task layer's three parts, sharing one database, bus, registry of running jobs and
-/// estimator.
+/// The task layer's parts, sharing one database, bus, registry of running jobs, estimator and
+/// search index.
 pub struct TaskLayer {
     pub tasks: Tasks,
     pub queries: Queries,

@@ -132,18 +132,22 @@ impl Queries {
     }
 
     /// Where `query` occurs in the verified digits (or in `task`'s n decimals), with the first
-    /// `limit` hits.
+    /// `limit` hits. A whole-store search takes microseconds; one within a task may scan the
+    /// digits on one side of its n, so it runs on the blocking lane.
     pub async fn search(
         &self,
         query: DigitQuery,
-        task: Option<TaskId>,
+        task: Option<&Task>,
         limit: usize,
     ) -> TaskResult<SearchResult> {
-        let within = match task {
-            Some(id) => Some(SearchIndex::within(&self.task(id).await?)?),
-            None => None,
+        let Some(task) = task else {
+            return self.index.search(query, None, limit);
         };
-        self.index.search(query, within, limit)
+        let within = SearchIndex::within(task)?;
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.search(query, Some(within), limit))
+            .await
+            .map_err(|failed| TaskError::Index(failed.to_string()))?
     }
 
     /// The done task with the largest n: its digits viewer shows every stored decimal.

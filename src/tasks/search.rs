@@ -18,8 +18,8 @@ use tracing::{info, warn};
 
 use super::{TaskError, TaskResult};
 use crate::{
-    domain::{DigitQuery, Message, Status, Task},
-    search::DigitIndex,
+    domain::{ChangeKind, DigitQuery, Message, Status, Task},
+    search::{DigitIndex, MAX_DECIMALS},
     storage::{READ_BATCH, Storage},
 };
 
@@ -146,16 +146,12 @@ impl SearchIndex {
     }
 
     /// How many decimals the index answering now holds.
-    pub fn len(&self) -> u64 {
+    fn len(&self) -> u64 {
         self.current().len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The index being built, if one is: its length and its progress in percent.
-    pub fn building(&self) -> Option<(u64, u8)> {
+    fn building(&self) -> Option<(u64, u8)> {
         let decimals = self.shared.building.load(Ordering::Acquire);
         let permille = self.shared.progress.load(Ordering::Relaxed).min(999);
         (decimals > 0).then_some((decimals, (permille / 10) as u8))
@@ -170,24 +166,35 @@ impl SearchIndex {
         stop: CancellationToken,
     ) {
         loop {
-            match storage.stored_len().await {
+            // Looked at only once the index is as long as the store was: an empty index before
+            // a first build that failed must not answer "nothing is stored".
+            let current = match storage
+                .stored_len()
+                .await
+                .map(|stored| stored.min(MAX_DECIMALS))
+            {
                 Ok(stored) if stored > self.len() => {
                     tokio::select! {
                         () = stop.cancelled() => return,
-                        built = self.rebuild(&storage, stored) => if let Err(err) = built {
+                        built = self.rebuild(&storage, stored) => built.map_err(|err| {
                             warn!(error = %err, decimals = stored, "could not build the search index; trying again shortly");
-                        },
+                        }).is_ok(),
                     }
                 }
-                Ok(_) => {}
-                Err(err) => warn!(error = %err, "could not read the digit store's length"),
+                Ok(_) => true,
+                Err(err) => {
+                    warn!(error = %err, "could not read the digit store's length");
+                    false
+                }
+            };
+            if current {
+                self.shared.looked.store(true, Ordering::Release);
             }
-            self.shared.looked.store(true, Ordering::Release);
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(POLL) => {}
-                message = changes.recv() => {
-                    if matches!(message, Err(RecvError::Closed)) {
+                open = store_may_have_grown(&mut changes) => {
+                    if !open {
                         return;
                     }
                     tokio::time::sleep(SETTLE).await;
@@ -268,6 +275,18 @@ impl SearchIndex {
             BUILD_NS_PER_DECIMAL
         };
         Duration::from_secs_f64(ns * decimals as f64 / 1e9)
+    }
+}
+
+/// Waits for a change that can have grown the store: a change of stage (a task stored, here or
+/// on another instance), or a resync. `false` once the bus is gone.
+async fn store_may_have_grown(changes: &mut broadcast::Receiver<Message>) -> bool {
+    loop {
+        match changes.recv().await {
+            Ok(Message::Change(change)) if change.kind != ChangeKind::Stage => {}
+            Ok(_) | Err(RecvError::Lagged(_)) => return true,
+            Err(RecvError::Closed) => return false,
+        }
     }
 }
 

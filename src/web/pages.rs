@@ -46,11 +46,9 @@ async fn index(
         let estimate = |task: &Task| state.queries.estimate_task(task);
         return Ok(vary_on_htmx(task_rows(&table.page.tasks, &estimate)));
     }
-    Ok(vary_on_htmx(index_page(
-        &state.queries,
-        &table,
-        &Notice::None,
-    )))
+    Ok(vary_on_htmx(
+        index_page(&state.queries, &table, &Notice::None).await?,
+    ))
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -1,10 +1,10 @@
 //! Per-client rate limits: of submissions (the form, retries and the JSON API share one
 //! allowance) and, apart from them, of searches.
 //!
-//! The limiter is `governor`'s keyed GCRA, the one `tower_governor` wraps. It is called from the
-//! submit handlers rather than as a tower layer so that a refusal is answered like any other
-//! error there: in the page for the form (htmx shows it above the form, which keeps what was
-//! typed), as `{"error": ...}` for the API, both with `Retry-After`.
+//! The limiter is `governor`'s keyed GCRA, the one `tower_governor` wraps. The gates in
+//! [`super::gates`] call it, and answer a refusal like any other error: in the page for the form
+//! (htmx shows it above the form, which keeps what was typed), as `{"error": ...}` for the API,
+//! both with `Retry-After`.
 //!
 //! Clients are told apart by [`ClientIp`]: the TCP peer, or behind a trusted proxy the address
 //! the proxy heard from (see `client_ip`).

@@ -67,10 +67,7 @@ async fn search(
         }
         Ok(None) => (StatusCode::OK, SearchView::Hint),
         Ok(Some(query)) => {
-            let searched = state
-                .queries
-                .search(query, task.as_ref().map(|task| task.id), HITS)
-                .await;
+            let searched = state.queries.search(query, task.as_ref(), HITS).await;
             match searched {
                 Ok(found) => {
                     viewer = match &task {

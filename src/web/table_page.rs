@@ -36,8 +36,6 @@ pub struct LoadedTable {
     pub page: TaskPage,
     /// The query that fetches this same page again (for a resync).
     self_query: String,
-    /// What this machine measured, for the plot of computing times.
-    runs: Vec<MeasuredRun>,
 }
 
 pub async fn load_table(queries: &Queries, query: &TableQuery) -> Result<LoadedTable, WebError> {
@@ -53,7 +51,21 @@ pub async fn load_table(queries: &Queries, query: &TableQuery) -> Result<LoadedT
         (None, Some(id)) => format!("?after={id}"),
         _ => String::new(),
     };
-    let runs = queries
+    Ok(LoadedTable {
+        since,
+        page: queries.list(&list).await?,
+        self_query,
+    })
+}
+
+/// The whole table page, with the form showing `notice`, the search box and this machine's
+/// computing times (read here: the rows alone, for htmx, do not need them).
+pub async fn index_page(
+    queries: &Queries,
+    table: &LoadedTable,
+    notice: &Notice<'_>,
+) -> Result<Markup, WebError> {
+    let runs: Vec<MeasuredRun> = queries
         .measured_runs()
         .await?
         .into_iter()
@@ -63,16 +75,6 @@ pub async fn load_table(queries: &Queries, query: &TableQuery) -> Result<LoadedT
             seconds,
         })
         .collect();
-    Ok(LoadedTable {
-        since,
-        page: queries.list(&list).await?,
-        self_query,
-        runs,
-    })
-}
-
-/// The whole table page, with the form showing `notice`.
-pub fn index_page(queries: &Queries, table: &LoadedTable, notice: &Notice<'_>) -> Markup {
     let meta = PageMeta {
         title: "Tasks",
         live_url: Some(format!("/events?since={}", table.since)),
@@ -86,7 +88,7 @@ pub fn index_page(queries: &Queries, table: &LoadedTable, notice: &Notice<'_>) -
         newer: table.page.newer,
         self_query: table.self_query.clone(),
     };
-    page(
+    Ok(page(
         &meta,
         html! {
             section.intro {
@@ -96,11 +98,11 @@ pub fn index_page(queries: &Queries, table: &LoadedTable, notice: &Notice<'_>) -
             }
             section.explore {
                 (search_form(None, "", &SearchView::Hint))
-                (speed(queries, &table.runs))
+                (speed(queries, &runs))
             }
             (task_table(&view))
         },
-    )
+    ))
 }
 
 /// This machine's computing times, measured and estimated, from 1,000 digits to the limit.

@@ -95,7 +95,7 @@ async fn invalid(
         task_form(&form_hints(&state.queries), &notice)
     } else {
         let table = load_table(&state.queries, &TableQuery::default()).await?;
-        index_page(&state.queries, &table, &notice)
+        index_page(&state.queries, &table, &notice).await?
     };
     Ok(vary_on_htmx((StatusCode::UNPROCESSABLE_ENTITY, body)))
 }

@@ -2,7 +2,7 @@
 //! store after startup, smallest first, and kept.
 
 use tokio_util::sync::CancellationToken;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::RunContext;
 use crate::tasks::TaskResult;
@@ -14,10 +14,18 @@ impl RunContext {
         for task in uncounted {
             let counted = tokio::select! {
                 () = stop.cancelled() => return Ok(()),
-                counted = self.storage.count_digits(task.n.get()) => counted?,
+                counted = self.storage.count_digits(task.n.get()) => counted,
             };
-            self.storage.record_digit_counts(task.id, counted).await?;
-            info!(task_id = %task.id, n = task.n.get(), "digits of a task done earlier counted");
+            // One task that cannot be counted now does not hold up the others.
+            match counted {
+                Ok(counts) => {
+                    self.storage.record_digit_counts(task.id, counts).await?;
+                    info!(task_id = %task.id, n = task.n.get(), "digits of a task done earlier counted");
+                }
+                Err(err) => {
+                    warn!(task_id = %task.id, error = %err, "could not count a task's digits")
+                }
+            }
         }
         Ok(())
     }

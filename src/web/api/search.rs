@@ -52,7 +52,14 @@ pub(super) async fn search(
     }
     let task = parse_cursor("task", params.task.as_deref())
         .map_err(|error| WebError::Unprocessable(error.to_string()))?;
-    let found = state.queries.search(query, task, limit as usize).await?;
+    let task = match task {
+        Some(id) => Some(state.queries.task(id).await?),
+        None => None,
+    };
+    let found = state
+        .queries
+        .search(query, task.as_ref(), limit as usize)
+        .await?;
     Ok(Json(SearchJson {
         query: found.query.as_str().to_owned(),
         searched: found.searched,
