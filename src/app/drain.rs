@@ -55,13 +55,15 @@ impl App {
     pub async fn serve(self) -> anyhow::Result<()> {
         let lifecycle = self.state.lifecycle.clone();
         let stop_accepting = CancellationToken::new();
+        // Ready before the first request is taken: a client that connected while startup ran
+        // (its connection waits in the socket's queue) must not be told "not ready" by a race.
+        lifecycle.set_ready();
         let server = tokio::spawn(server::serve(
             self.listener,
             router(self.state),
             self.header_timeout,
             stop_accepting.clone(),
         ));
-        lifecycle.set_ready();
         info!("ready");
 
         self.stops.shutdown.cancelled().await;
