@@ -151,7 +151,13 @@ async fn a_task_page_stream_carries_only_that_tasks_detail_and_says_when_it_is_d
 
 #[tokio::test]
 async fn at_shutdown_every_stream_gets_a_shutdown_event_with_a_retry_hint_and_ends() {
-    let app = TestApp::spawn_with(busy_one_worker).await;
+    // A short grace, so the running task is never one close enough to done to finish instead
+    // (a quarter of the grace, 1 s here; on a fast machine 25 s would spare it).
+    let app = TestApp::spawn_with(|config| {
+        busy_one_worker(config);
+        config.shutdown_grace = std::time::Duration::from_secs(4);
+    })
+    .await;
     let busy = app.submit(BUSY).await;
     app.wait_for(busy, "running").await;
     let mut table = app.events("/events", None).await;
