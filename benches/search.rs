@@ -20,6 +20,9 @@ use proptest::{
     test_runner::{RngAlgorithm, TestRng},
 };
 
+#[path = "machine.rs"]
+mod machine;
+
 const QUERIES_PER_LENGTH: usize = 2_000;
 
 fn main() {
@@ -28,14 +31,14 @@ fn main() {
         .find_map(|arg| arg.parse().ok())
         .unwrap_or(100_000_000);
     let digits = load_or_compute(n);
-    println!("CPU: {}", cpu_name());
+    println!("CPU: {}", machine::cpu_name());
 
-    let before = resident_bytes();
+    let before = machine::resident_kb("self") * 1024;
     let started = Instant::now();
     let held = digits.len() as u64;
     let index = DigitIndex::build(digits).expect("the index builds");
     let build = started.elapsed();
-    let after = resident_bytes();
+    let after = machine::resident_kb("self") * 1024;
     println!(
         "index of {n} decimals: built in {:.2} s; resident {} MB before, {} MB after: {:.2} bytes per decimal (the decimals and the suffix array: {:.2})",
         build.as_secs_f64(),
@@ -121,28 +124,4 @@ fn load_or_compute(n: u64) -> Vec<u8> {
     std::fs::create_dir_all(&dir).expect("the data folder is made");
     std::fs::write(&path, &digits).expect("the decimals are kept");
     digits
-}
-
-/// This process's resident memory, from /proc.
-fn resident_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches(" kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
-fn cpu_name() -> String {
-    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    info.lines()
-        .find_map(|line| line.strip_prefix("model name"))
-        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -17,6 +17,9 @@ use tokio::{
     sync::{Barrier, mpsc},
 };
 
+#[path = "machine.rs"]
+mod machine;
+
 fn main() {
     let streams: usize = std::env::args()
         .skip(1)
@@ -57,7 +60,7 @@ fn main() {
     std::thread::spawn(move || lines.for_each(drop));
     let address = address.expect("the server logged its address");
     let pid = server.id();
-    println!("CPU: {}", cpu_name());
+    println!("CPU: {}", machine::cpu_name());
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -72,7 +75,7 @@ fn main() {
 
 async fn measure(address: &str, pid: u32, streams: usize) {
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let before = resident_kb(pid);
+    let before = machine::resident_kb(&pid.to_string());
     let connected = Arc::new(Barrier::new(streams + 1));
     let (seen, mut seen_rx) = mpsc::unbounded_channel::<Instant>();
     let started = Instant::now();
@@ -120,7 +123,7 @@ async fn measure(address: &str, pid: u32, streams: usize) {
     connected.wait().await;
     let open = started.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let after = resident_kb(pid);
+    let after = machine::resident_kb(&pid.to_string());
     println!(
         "{streams} streams open in {:.2} s; server resident {} MB before, {} MB with them: {:.1} KB per stream",
         open.as_secs_f64(),
@@ -155,21 +158,4 @@ async fn measure(address: &str, pid: u32, streams: usize) {
         at(0.99).as_secs_f64() * 1e3,
         at(1.0).as_secs_f64() * 1e3,
     );
-}
-
-fn resident_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-fn cpu_name() -> String {
-    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    info.lines()
-        .find_map(|line| line.strip_prefix("model name"))
-        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
