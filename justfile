@@ -79,6 +79,11 @@ bench-search-http seconds="10":
 bench-sse streams="10000":
     cargo bench --bench sse -- {{streams}}
 
+# The task table at 100,000 tasks under wrk, idle and while a 10^8 task computes: req/s and p99 of
+# /, an older page and /api/tasks (needs wrk). `--against PATH` also runs another build, side by side.
+bench-web *args="10":
+    cargo bench --bench web -- {{args}}
+
 # Startup to ready with 100,000 tasks (1,000 left running) in the database, on the release binary
 bench-startup:
     cargo bench --bench startup

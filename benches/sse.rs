@@ -4,13 +4,10 @@
 //! stream. `just bench-sse [N]`; the figures go to docs/PERFORMANCE.md.
 
 use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use serde_json::Value;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -19,6 +16,10 @@ use tokio::{
 
 #[path = "machine.rs"]
 mod machine;
+#[path = "server.rs"]
+mod server;
+
+use server::Server;
 
 fn main() {
     let streams: usize = std::env::args()
@@ -30,47 +31,15 @@ fn main() {
         let _ = rlimit::Resource::NOFILE.set(hard, hard);
     }
     let dir = tempfile::tempdir().expect("a temp dir");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_pilane"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("sse.db").display()),
-        )
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stderr = server.stderr.take().expect("piped");
-    let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
-    let mut address = None;
-    for line in lines.by_ref() {
-        let log: Value = serde_json::from_str(&line).unwrap_or_default();
-        let fields = &log["fields"];
-        if fields["message"] == "open-files limit" {
-            println!("server: {}", fields);
-        }
-        if fields["message"] == "listening" {
-            address = fields["address"].as_str().map(str::to_owned);
-        }
-        if fields["message"] == "ready" {
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    let address = address.expect("the server logged its address");
-    let pid = server.id();
+    let server = Server::start(None, &dir.path().join("sse.db"), &[]);
+    let pid = server.pid();
     println!("CPU: {}", machine::cpu_name());
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a runtime");
-    runtime.block_on(measure(&address, pid, streams));
-    let _ = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
-    let _ = server.wait();
+    runtime.block_on(measure(&server.address, pid, streams));
 }
 
 async fn measure(address: &str, pid: u32, streams: usize) {

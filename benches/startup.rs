@@ -1,9 +1,9 @@
 //! Startup to ready with 100,000 tasks in the database, 1,000 of them left `running` by a
 //! crash (so recovery has work). `just bench-startup`; the figures go to docs/PERFORMANCE.md.
 //!
-//! Builds the database once (migrations by the binary itself, rows by one bulk transaction),
-//! then starts the real release binary on a fresh copy of it several times and reports, from its
-//! JSON logs, the time from exec to `ready` and the recovery step.
+//! Builds the database once (`seed.rs`), then starts the real release binary on a fresh copy of
+//! it several times and reports, from its JSON logs, the time from exec to `ready` and the
+//! recovery step.
 
 use std::{
     io::{BufRead, BufReader},
@@ -12,9 +12,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use chrono::Utc;
 use serde_json::Value;
-use sqlx::{Connection, SqliteConnection};
+
+#[path = "seed.rs"]
+mod seed;
 
 const TASKS: i64 = 100_000;
 const RUNNING: i64 = 1_000;
@@ -27,7 +28,14 @@ fn main() {
         .expect("a runtime");
     let dir = tempfile::tempdir().expect("a temp dir");
     let template = dir.path().join("template.db");
-    runtime.block_on(prepare(&template));
+    runtime.block_on(seed::seed(
+        &template,
+        &seed::Table {
+            tasks: TASKS,
+            running: RUNNING,
+            queued_every: 10,
+        },
+    ));
 
     let mut ready = Vec::new();
     let mut recovery = Vec::new();
@@ -47,51 +55,6 @@ fn main() {
         ready[RUNS - 1],
         recovery[RUNS / 2]
     );
-}
-
-async fn prepare(path: &Path) {
-    let url = format!("sqlite://{}", path.display());
-    let migrated = Command::new(env!("CARGO_BIN_EXE_pilane"))
-        .args(["migrate", "--database-url", &url])
-        .stderr(Stdio::null())
-        .status()
-        .expect("pilane migrate runs");
-    assert!(migrated.success());
-    let mut db = SqliteConnection::connect(&url)
-        .await
-        .expect("the database opens");
-    let mut txn = db.begin().await.expect("a transaction");
-    let now = Utc::now();
-    for id in 1..=TASKS {
-        let status = match id {
-            id if id <= RUNNING => "running",
-            id if id % 10 == 0 => "queued",
-            id if id % 97 == 0 => "failed",
-            _ => "done",
-        };
-        sqlx::query(
-            "INSERT INTO tasks (id, n, status, progress, digit, attempt, created_at, updated_at) VALUES (?, ?, ?, 0.0, ?, 1, ?, ?)",
-        )
-        .bind(id)
-        .bind(id)
-        .bind(status)
-        .bind((status == "done").then_some(1_i16))
-        .bind(now)
-        .bind(now)
-        .execute(&mut *txn)
-        .await
-        .expect("a task is inserted");
-        sqlx::query(
-            "INSERT INTO task_events (task_id, stage, attempt, at) VALUES (?, 'registered', 0, ?)",
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&mut *txn)
-        .await
-        .expect("its event is inserted");
-    }
-    txn.commit().await.expect("the rows commit");
-    let _ = db.close().await;
 }
 
 /// Starts the binary on `db`, waits for `ready`, stops it; returns the time from exec to ready

@@ -298,6 +298,7 @@ fn web_state(
         tasks: layer.tasks,
         queries: layer.queries,
         live,
+        first_page: Default::default(),
         lifecycle: Lifecycle::new(stops.shutdown.clone()),
         limits: config.limits,
         submissions: ClientLimiter::submissions(&config.limits),

@@ -4,10 +4,14 @@
 //! With several instances on one database, the bus also hands each change it publishes to a
 //! relay (see `cluster`), which announces it to the other instances; what they announce arrives
 //! here through [`Bus::deliver`].
+//!
+//! The bus also counts what it carried ([`Bus::carried`]): a page made from the database while
+//! that count stays the same is still what the database holds, so it can be served again
+//! without reading (the table's first page, `web::first_page`).
 
 use std::sync::{
     Arc,
-    atomic::{AtomicBool, Ordering},
+    atomic::{AtomicBool, AtomicU64, Ordering},
 };
 
 use tokio::sync::{broadcast, mpsc};
@@ -26,6 +30,8 @@ const RELAY_CAPACITY: usize = 1024;
 #[derive(Debug, Clone)]
 pub struct Bus {
     sender: broadcast::Sender<Message>,
+    /// Every message sent, counted before it goes out.
+    carried: Arc<AtomicU64>,
     /// Where published changes go to be announced to other instances, when there are any.
     relay: Option<Relay>,
 }
@@ -59,6 +65,7 @@ impl Default for Bus {
     fn default() -> Self {
         Self {
             sender: broadcast::channel(CAPACITY).0,
+            carried: Arc::default(),
             relay: None,
         }
     }
@@ -86,8 +93,7 @@ impl Bus {
 
     /// Announces a committed change. Call only after the transaction that made it has committed.
     pub fn publish(&self, change: Change) {
-        // No subscriber is not an error: nobody is watching.
-        let _ = self.sender.send(Message::Change(change));
+        self.send(Message::Change(change));
         if let Some(relay) = &self.relay
             && relay.changes.try_send(change).is_err()
         {
@@ -100,12 +106,25 @@ impl Bus {
 
     /// Passes on a change another instance made, without announcing it again.
     pub fn deliver(&self, change: Change) {
-        let _ = self.sender.send(Message::Change(change));
+        self.send(Message::Change(change));
     }
 
     /// Tells every subscriber that changes may have been missed.
     pub fn resync(&self) {
-        let _ = self.sender.send(Message::Resync);
+        self.send(Message::Resync);
+    }
+
+    /// How many messages the bus has carried, changes and resyncs alike. It moves before each
+    /// one reaches a subscriber, so whoever reads it after a writer's answer sees the write
+    /// counted.
+    pub fn carried(&self) -> u64 {
+        self.carried.load(Ordering::Acquire)
+    }
+
+    fn send(&self, message: Message) {
+        self.carried.fetch_add(1, Ordering::AcqRel);
+        // No subscriber is not an error: nobody is watching.
+        let _ = self.sender.send(message);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Message> {
@@ -172,6 +191,16 @@ mod tests {
             relayed.next().await,
             Some(Message::Change(Change::progress(TaskId(0))))
         );
+    }
+
+    #[test]
+    fn the_bus_counts_every_change_and_resync_it_carries() {
+        let (bus, _relayed) = Bus::relayed();
+        let before = bus.carried();
+        bus.publish(Change::progress(TaskId(1)));
+        bus.deliver(Change::progress(TaskId(2)));
+        bus.resync();
+        assert_eq!(bus.carried(), before + 3);
     }
 
     #[test]

@@ -50,6 +50,12 @@ impl Queries {
         self.bus.subscribe()
     }
 
+    /// How many changes (and resyncs) this process has heard of, from here or, through the
+    /// relay, from the other instances: while it stays the same, what was read stays current.
+    pub fn changes_heard(&self) -> u64 {
+        self.bus.carried()
+    }
+
     /// The largest n a task may ask for.
     pub fn max_digits(&self) -> u64 {
         self.max_digits

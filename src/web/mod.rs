@@ -3,7 +3,7 @@
 //!
 //! | path | what |
 //! |---|---|
-//! | `GET /` | the task table (`?before=`/`?after=` pages); with `HX-Request`, just its rows |
+//! | `GET /` | the task table (`?before=`/`?after=` pages); with `HX-Request`, just its rows; the first page kept while nothing changes ([`first_page`]) |
 //! | `POST /tasks` | form `n`: 303 to the task, or for htmx the form with a notice; 422 with the message |
 //! | `GET /tasks/{id}` | the task page (`?page=` of digits); with `HX-Request`, just its live detail |
 //! | `GET /tasks/{id}/digits` | one page of digits as a fragment |
@@ -29,6 +29,7 @@ mod body_limit;
 mod client_ip;
 mod error;
 mod estimate;
+mod first_page;
 mod gates;
 mod health;
 mod htmx;

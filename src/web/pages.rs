@@ -2,10 +2,10 @@
 
 use axum::{
     Router,
-    body::Body,
+    body::{Body, Bytes},
     extract::{Path, Query, State},
     http::header,
-    response::{IntoResponse, Response},
+    response::{Html, IntoResponse, Response},
     routing::get,
 };
 use maud::{Markup, html};
@@ -36,19 +36,30 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/{id}/digits.txt", get(digits_txt))
 }
 
+/// The table page, or for htmx its rows; the first page comes from what is kept of it
+/// ([`super::first_page`]).
 async fn index(
     State(state): State<AppState>,
     HxRequest(htmx): HxRequest,
     Query(query): Query<TableQuery>,
 ) -> Result<Response, WebError> {
-    let table = load_table(&state.queries, &query).await?;
-    if htmx {
-        let estimate = |task: &Task| state.queries.estimate_task(task);
-        return Ok(vary_on_htmx(task_rows(&table.page.tasks, &estimate)));
-    }
-    Ok(vary_on_htmx(
-        index_page(&state.queries, &table, &Notice::None).await?,
-    ))
+    let queries = &state.queries;
+    let make = || async {
+        let table = load_table(queries, &query).await?;
+        let markup = if htmx {
+            let estimate = |task: &Task| queries.estimate_task(task);
+            task_rows(&table.page.tasks, &estimate)
+        } else {
+            index_page(queries, &table, &Notice::None).await?
+        };
+        Ok::<_, WebError>(Bytes::from(markup.into_string()))
+    };
+    let body = match (query.is_first_page(), htmx) {
+        (false, _) => make().await?,
+        (true, false) => state.first_page.page.get_or_make(queries, make).await?,
+        (true, true) => state.first_page.rows.get_or_make(queries, make).await?,
+    };
+    Ok(vary_on_htmx(Html(body)))
 }
 
 #[derive(Debug, serde::Deserialize)]

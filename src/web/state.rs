@@ -6,7 +6,9 @@ use std::sync::{
 use axum::extract::FromRef;
 use tokio_util::sync::CancellationToken;
 
-use super::{client_ip::TrustedProxies, live::LiveFeed, rate_limit::ClientLimiter};
+use super::{
+    client_ip::TrustedProxies, first_page::FirstPage, live::LiveFeed, rate_limit::ClientLimiter,
+};
 use crate::{
     config::Limits,
     tasks::{Queries, Tasks},
@@ -22,6 +24,8 @@ pub struct AppState {
     /// What pages read.
     pub queries: Queries,
     pub live: LiveFeed,
+    /// The table's first page and the API's default list, kept while nothing changes.
+    pub first_page: Arc<FirstPage>,
     pub lifecycle: Lifecycle,
     pub limits: Limits,
     pub submissions: ClientLimiter,

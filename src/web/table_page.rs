@@ -29,6 +29,15 @@ pub struct TableQuery {
     after: Option<String>,
 }
 
+impl TableQuery {
+    /// Whether this asks for the newest tasks, the page every visitor loads.
+    pub fn is_first_page(&self) -> bool {
+        [&self.before, &self.after]
+            .iter()
+            .all(|cursor| cursor.as_deref().is_none_or(str::is_empty))
+    }
+}
+
 /// A page of the table, loaded.
 pub struct LoadedTable {
     /// The newest event id, read before the rows: the live stream replays anything after it.

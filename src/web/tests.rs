@@ -184,3 +184,65 @@ async fn while_shutting_down_every_submitting_route_says_503_and_when_to_come_ba
         "reading is not submitting"
     );
 }
+
+#[tokio::test]
+async fn the_first_page_and_the_api_list_show_a_task_submitted_after_they_were_served() {
+    let app = fixture().await;
+    let htmx_rows = || {
+        request("GET", "/")
+            .header("hx-request", "true")
+            .body(Body::empty())
+            .expect("a request")
+    };
+    let (_, page) = app.get("/").await;
+    let (_, rows) = app.send(htmx_rows()).await;
+    let (_, list) = app.get("/api/tasks").await;
+    assert!(!page.contains(r#"id="task-1""#), "{page}");
+    assert_eq!(list, "[]");
+
+    let (created, _) = app.post("/api/tasks", r#"{"n": 42}"#).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    let (_, page) = app.get("/").await;
+    assert!(page.contains(r#"id="task-1""#), "{page}");
+    let (response, rows_now) = app.send(htmx_rows()).await;
+    assert!(
+        rows_now.contains(r#"id="task-1""#) && rows != rows_now,
+        "{rows_now}"
+    );
+    assert!(header_of(&response, header::VARY).contains("HX-Request"));
+    let (response, list) = app.get("/api/tasks").await;
+    assert!(header_of(&response, header::CONTENT_TYPE).starts_with("application/json"));
+    assert!(list.contains(r#""id":1"#), "{list}");
+}
+
+#[tokio::test]
+async fn the_first_page_is_read_once_while_nothing_changes_and_again_after_a_change() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let app = fixture().await;
+    let state = &app.test_state.state;
+    let reads = AtomicUsize::new(0);
+    let serve = || {
+        state.first_page.page.get_or_make(&state.queries, || async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Ok(axum::body::Bytes::from_static(b"the page"))
+        })
+    };
+    for _ in 0..3 {
+        assert_eq!(serve().await.expect("the page"), "the page");
+    }
+    assert_eq!(
+        reads.load(Ordering::SeqCst),
+        1,
+        "read once for three visits"
+    );
+
+    app.post("/api/tasks", r#"{"n": 42}"#).await;
+    serve().await.expect("the page");
+    assert_eq!(
+        reads.load(Ordering::SeqCst),
+        2,
+        "read again after the change"
+    );
+}

@@ -96,6 +96,69 @@ impl WebDriverCompatibleCommand for BrowserLog {
     }
 }
 
+/// A Chrome DevTools Protocol command through chromedriver (`POST /session/{id}/goog/cdp/execute`),
+/// for what WebDriver cannot ask: a colour-scheme preference, say.
+#[derive(Debug)]
+struct DevTools(serde_json::Value);
+
+impl WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+/// Has the browser prefer a dark (or light) colour scheme, as a phone in dark mode does.
+async fn prefer_colour_scheme(browser: &Client, scheme: &str) {
+    browser
+        .issue_cmd(DevTools(json!({
+            "cmd": "Emulation.setEmulatedMedia",
+            "params": { "features": [{ "name": "prefers-color-scheme", "value": scheme }] }
+        })))
+        .await
+        .expect("chromedriver passes the DevTools command on");
+}
+
+/// axe-core, vendored for the tests only (never served): <https://github.com/dequelabs/axe-core>.
+const AXE: &str = include_str!("../vendor/axe-core-4.14.1.min.js");
+
+/// axe-core's serious and critical findings on the page as it is now, one line each: the rule,
+/// what it asks, and where it failed.
+async fn serious_accessibility_violations(browser: &Client) -> Vec<String> {
+    browser
+        .execute(AXE, vec![])
+        .await
+        .expect("axe-core loads into the page");
+    let found = browser
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            axe.run(document).then(
+              (results) => done(results.violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)),
+              (error) => done([`axe-core failed: ${error}`]));"#,
+            vec![],
+        )
+        .await
+        .expect("axe-core runs");
+    found
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|line| line.as_str().map(str::to_owned))
+        .collect()
+}
+
 /// The messages of the console entries `keep` picks, among those since the last read.
 async fn console(browser: &Client, keep: impl Fn(&serde_json::Value) -> bool) -> Vec<String> {
     let log = browser
@@ -143,6 +206,18 @@ async fn console_errors(browser: &Client) -> Vec<String> {
     console(browser, |entry| entry["level"] == "SEVERE").await
 }
 
+/// Types `n` into the form and presses Enter in the field, as many people do.
+async fn submit_with_enter(browser: &Client, n: &str) {
+    let field = browser
+        .find(Locator::Css("#n"))
+        .await
+        .expect("the form has its field");
+    field
+        .send_keys(&format!("{n}{}", char::from(fantoccini::key::Key::Enter)))
+        .await
+        .expect("typing works");
+}
+
 /// Types `n` into the form and presses its button, as a person would.
 async fn submit_in_form(browser: &Client, n: &str) {
     let field = browser
@@ -185,8 +260,36 @@ async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_d
         "the form says what it queued: {notice}"
     );
 
-    submit_in_form(&browser, "100000").await;
+    // A screen reader hears the turns of a task, politely, from outside the table.
+    let announced = wait("#announcements")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        announced.contains("Task #1, π to 1,000 digits: done; digit 1,000 is 9."),
+        "{announced:?}"
+    );
+    let strays = browser
+        .execute(
+            "return document.querySelectorAll('#task-rows > :not(tr)').length;",
+            vec![],
+        )
+        .await
+        .expect("the rows are counted");
+    assert_eq!(
+        strays,
+        json!(0),
+        "the words went to the status line, not the table"
+    );
+
+    submit_with_enter(&browser, "100000").await;
     wait("tr#task-2.done").await;
+    let violations = csp_violations(&browser).await;
+    assert!(
+        violations.is_empty(),
+        "pressing Enter breaks the policy: {violations:#?}"
+    );
     let digit = browser
         .find(Locator::Css("tr#task-2 td.digit"))
         .await
@@ -210,6 +313,14 @@ async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_d
         .await
         .unwrap_or_default();
     assert!(error.contains("whole number"), "{error}");
+    // The one error the console may show: the 422 that answered the bad input.
+    let errors = console_errors(&browser).await;
+    assert!(
+        errors
+            .iter()
+            .all(|error| error.contains("/tasks - ") && error.contains("422")),
+        "{errors:#?}"
+    );
 
     if let Ok(path) = std::env::var("PILANE_SCREENSHOT") {
         let png = browser.screenshot().await.expect("a screenshot");
@@ -247,9 +358,9 @@ async fn in_a_real_browser_a_task_turns_done_live_and_its_page_shows_the_right_d
         .unwrap_or_default();
     assert_eq!(marked, "9");
 
-    // Everything above ran under the strict policy without breaking it...
-    let violations = csp_violations(&browser).await;
-    assert!(violations.is_empty(), "CSP violations: {violations:#?}");
+    // Everything above ran under the strict policy without breaking it, and nothing failed...
+    let errors = console_errors(&browser).await;
+    assert!(errors.is_empty(), "the console logged errors: {errors:#?}");
     // ...and a violation would have been seen: inline style is refused and logged.
     browser
         .execute(
@@ -323,36 +434,102 @@ async fn in_a_real_browser_a_date_typed_into_the_search_finds_its_place_and_the_
 
 #[tokio::test]
 #[ignore = "needs chromium and chromium-driver; run just test-all"]
-async fn on_a_phone_no_page_scrolls_sideways() {
+async fn every_page_on_a_desktop_on_a_phone_and_in_dark_mode_fits_passes_axe_and_logs_no_error() {
     let app = TestApp::spawn().await;
     let id = app.submit(100_000).await;
     app.wait_for(id, "done").await;
     app.submit(1_000).await;
     let (_driver, browser) = browser().await;
-    browser
-        .set_window_size(390, 844)
-        .await
-        .expect("the window resizes");
     let pages = [
         "/".to_owned(),
         format!("/tasks/{id}"),
-        format!("/tasks/{id}?at=99999&len=2"),
+        format!("/tasks/{id}?at=99999&len=2#match"),
         "/search?q=14159".to_owned(),
+        "/search?q=".to_owned(),
         "/no/such/page".to_owned(),
     ];
-    for page in pages {
-        browser.goto(&app.url(&page)).await.expect("the page loads");
-        wait_for(&browser, "main").await;
-        let widths = browser
-            .execute(
-                "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
-                vec![],
-            )
+    let screens = [
+        ("a desktop", 1280, 900, "light"),
+        ("a phone", 390, 844, "light"),
+        ("a phone in dark mode", 390, 844, "dark"),
+    ];
+    let mut backgrounds = std::collections::HashSet::new();
+    for (screen, width, height, scheme) in screens {
+        browser
+            .set_window_size(width, height)
             .await
-            .expect("the widths are read");
-        let client = widths[0].as_u64().unwrap_or_default();
-        assert!(client > 0 && client <= 400, "a phone's width: {widths}");
-        assert_eq!(widths[0], widths[1], "{page} scrolls sideways: {widths}");
+            .expect("the window resizes");
+        prefer_colour_scheme(&browser, scheme).await;
+        for page in &pages {
+            browser.goto(&app.url(page)).await.expect("the page loads");
+            wait_for(&browser, "main").await;
+            let background = browser
+                .execute(
+                    "return getComputedStyle(document.documentElement).backgroundColor;",
+                    vec![],
+                )
+                .await
+                .expect("the background is read");
+            backgrounds.insert(background.to_string());
+            let widths = browser
+                .execute(
+                    "return [document.documentElement.clientWidth, document.documentElement.scrollWidth];",
+                    vec![],
+                )
+                .await
+                .expect("the widths are read");
+            assert_eq!(
+                widths[0], widths[1],
+                "{page} scrolls sideways on {screen}: {widths}"
+            );
+            let violations = serious_accessibility_violations(&browser).await;
+            assert!(violations.is_empty(), "{page} on {screen}: {violations:#?}");
+            let errors = console_errors(&browser).await;
+            // The one failed request a 404 page may have is its own.
+            let expected = |error: &String| page == "/no/such/page" && error.contains("404");
+            let errors: Vec<_> = errors
+                .into_iter()
+                .filter(|error| !expected(error))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{page} on {screen} logged errors: {errors:#?}"
+            );
+        }
+    }
+    assert_eq!(
+        backgrounds.len(),
+        2,
+        "dark mode has its own background: {backgrounds:?}"
+    );
+    let widths = browser
+        .execute("return document.documentElement.clientWidth;", vec![])
+        .await
+        .expect("the width is read");
+    assert!(
+        widths.as_u64().is_some_and(|width| width <= 400),
+        "the phone was a phone's width: {widths}"
+    );
+
+    // The icon every page names, and the address browsers ask for without being told.
+    let icon = browser
+        .execute(
+            "return document.querySelector('link[rel=icon]').href;",
+            vec![],
+        )
+        .await
+        .expect("the icon's address is read");
+    for address in [
+        icon.as_str().unwrap_or_default().to_owned(),
+        app.url("/favicon.ico"),
+    ] {
+        let response = reqwest::get(&address).await.expect("the icon is served");
+        assert_eq!(response.status(), 200, "{address}");
+        assert_eq!(
+            crate::helpers::content_type(&response),
+            "image/svg+xml",
+            "{address}"
+        );
     }
     browser.close().await.expect("the browser closes");
 }

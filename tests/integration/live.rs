@@ -46,6 +46,52 @@ async fn a_subscriber_sees_a_new_task_go_queued_running_done_with_increasing_ids
 }
 
 #[tokio::test]
+async fn a_table_stream_announces_a_tasks_turns_to_screen_readers_but_never_its_progress_ticks() {
+    let app = TestApp::spawn_with(busy_one_worker).await;
+    let mut events = app.events("/events", None).await;
+    let id = app.submit(BUSY).await;
+    let words = |turn: &str| format!("Task #{id}, π to 5,000,000 digits: {turn}");
+    let created = events.next_named("created").await.expect("a created event");
+    assert!(
+        created
+            .data
+            .contains(r#"<div id="announcements" hx-swap-oob="innerHTML">"#)
+            && created.data.contains(&words("queued.")),
+        "{}",
+        created.data
+    );
+    let (mut started, mut ticks) = (false, 0);
+    let mut last_id = created.id.clone();
+    loop {
+        let event = events
+            .next_named(&format!("task-{id}"))
+            .await
+            .expect("the row keeps changing until done");
+        // A tick has no id of its own: the stream's last id stays.
+        if event.id == last_id {
+            ticks += 1;
+            assert!(
+                !event.data.contains("announcements"),
+                "a progress tick is not announced: {}",
+                event.data
+            );
+        }
+        last_id = event.id.clone();
+        started |= event.data.contains(&words("started."));
+        if event.data.contains("badge done") {
+            assert!(
+                event.data.contains(&words("done; digit 5,000,000 is 5.")),
+                "{}",
+                event.data
+            );
+            break;
+        }
+    }
+    assert!(started, "the start was announced");
+    assert!(ticks > 0, "progress ticked while it ran");
+}
+
+#[tokio::test]
 async fn a_reconnect_with_last_event_id_gets_each_changed_task_once_as_it_is_now() {
     let app = TestApp::spawn_with(busy_one_worker).await;
     let busy = app.submit(BUSY).await;

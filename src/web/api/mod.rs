@@ -6,8 +6,10 @@ mod task_json;
 
 use axum::{
     Json, Router,
+    body::Bytes,
     extract::{Path, Query, State, rejection::QueryRejection},
-    http::StatusCode,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 
@@ -70,12 +72,40 @@ struct ListParams {
     before: Option<String>,
 }
 
-/// Tasks newest first; page on with `before` = the last id of the previous answer.
+/// Tasks newest first; page on with `before` = the last id of the previous answer. The default
+/// list (no parameter) comes from what is kept of it ([`crate::web::first_page`]).
 async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<Vec<TaskJson>>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(params) = params.map_err(bad_query)?;
+    let make = || async {
+        let tasks = list_tasks(&state, &params).await?;
+        serde_json::to_vec(&tasks)
+            .map(Bytes::from)
+            .map_err(|err| WebError::Internal(format!("a task list did not serialise: {err}")))
+    };
+    let body = if params.is_default() {
+        state
+            .first_page
+            .api_list
+            .get_or_make(&state.queries, make)
+            .await
+    } else {
+        make().await
+    }?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+impl ListParams {
+    fn is_default(&self) -> bool {
+        [&self.status, &self.limit, &self.before]
+            .iter()
+            .all(|param| param.as_deref().is_none_or(str::is_empty))
+    }
+}
+
+async fn list_tasks(state: &AppState, params: &ListParams) -> Result<Vec<TaskJson>, WebError> {
     let status = params
         .status
         .as_deref()
@@ -90,7 +120,9 @@ async fn list(
         .transpose()?;
     let limit = parse_number("limit", params.limit.as_deref(), 50)?;
     if limit > MAX_LIST {
-        return Err(WebError::Unprocessable(format!("limit can be at most {MAX_LIST}.")).into());
+        return Err(WebError::Unprocessable(format!(
+            "limit can be at most {MAX_LIST}."
+        )));
     }
     let before = parse_cursor("before", params.before.as_deref())?;
     let query = ListQuery {
@@ -102,12 +134,10 @@ async fn list(
     let tasks = state.queries.list(&query).await?.tasks;
     let ids: Vec<TaskId> = tasks.iter().map(|task| task.id).collect();
     let stages = state.queries.stages_of(&ids).await?;
-    Ok(Json(
-        tasks
-            .into_iter()
-            .map(|task| TaskJson::new(task, &stages))
-            .collect(),
-    ))
+    Ok(tasks
+        .into_iter()
+        .map(|task| TaskJson::new(task, &stages))
+        .collect())
 }
 
 #[derive(Debug, serde::Deserialize)]

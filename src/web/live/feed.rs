@@ -1,13 +1,14 @@
 use std::sync::Arc;
 
+use maud::Markup;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::warn;
 
 use crate::{
-    domain::{Change, ChangeKind, EventId, Message, Status, TaskId},
+    domain::{Change, ChangeKind, EventId, Message, Stage, Status, TaskId},
     tasks::{Queries, TaskError, TaskResult},
-    web::views::{task_page::task_detail, task_table::task_row},
+    web::views::{announcements::announcement, task_page::task_detail, task_table::task_row},
 };
 
 /// Room for bursts; a browser that falls further behind gets a resync instead of a backlog.
@@ -25,6 +26,9 @@ pub struct Rendered {
     pub row: String,
     /// The detail section, for the task's own page.
     pub detail: String,
+    /// What a screen reader says of a live change of stage (an out-of-band swap of the page's
+    /// status line), sent with the row or the detail; never for progress, or for a replay.
+    pub announcement: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,22 +93,35 @@ impl LiveFeed {
     }
 }
 
-async fn render_change(queries: &Queries, change: Change) -> TaskResult<Option<Rendered>> {
-    render(
-        queries,
-        change.task_id,
-        change.event_id,
-        change.kind == ChangeKind::Created,
-    )
-    .await
+/// Why a task is rendered: what the row does in a table, and whether a screen reader hears it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occasion {
+    /// A new task: tables add the row; its queueing is announced.
+    Created,
+    /// It reached the stage of the change's event; announced where that stage is one a person
+    /// wants to hear.
+    Stage,
+    /// Its progress moved: never announced.
+    Progress,
+    /// A reconnecting page missed it: shown as it is now, not announced.
+    Replay,
 }
 
-/// Renders a task as it is now, for a change or for a replay. `None` if it no longer exists.
+async fn render_change(queries: &Queries, change: Change) -> TaskResult<Option<Rendered>> {
+    let occasion = match change.kind {
+        ChangeKind::Created => Occasion::Created,
+        ChangeKind::Stage => Occasion::Stage,
+        ChangeKind::Progress => Occasion::Progress,
+    };
+    render(queries, change.task_id, change.event_id, occasion).await
+}
+
+/// Renders a task as it is now, for `occasion`. `None` if it no longer exists.
 pub async fn render(
     queries: &Queries,
     task_id: TaskId,
     event_id: Option<EventId>,
-    created: bool,
+    occasion: Occasion,
 ) -> TaskResult<Option<Rendered>> {
     let task = match queries.task(task_id).await {
         Ok(task) => task,
@@ -113,12 +130,25 @@ pub async fn render(
     };
     let stages = queries.stages(task_id).await?;
     let estimate = queries.estimate_task(&task);
+    // The turn this change records, not the latest: the task may have moved on since.
+    let turn = match occasion {
+        Occasion::Created => Some(Stage::Registered),
+        Occasion::Stage => stages
+            .iter()
+            .find(|event| Some(event.id) == event_id)
+            .map(|event| event.stage),
+        Occasion::Progress | Occasion::Replay => None,
+    };
+    let announcement = turn
+        .and_then(|stage| announcement(&task, stage))
+        .map(Markup::into_string);
     Ok(Some(Rendered {
         task_id,
         event_id,
-        created,
+        created: occasion == Occasion::Created,
         status: task.status,
         row: task_row(&task, estimate).into_string(),
         detail: task_detail(&task, &stages, estimate).into_string(),
+        announcement,
     }))
 }

@@ -4,5 +4,5 @@
 mod feed;
 mod sse;
 
-pub use feed::{LiveFeed, LiveMessage, Rendered, render};
+pub use feed::{LiveFeed, LiveMessage, Occasion, Rendered, render};
 pub use sse::routes;

@@ -29,7 +29,7 @@ use axum::{
 };
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{LiveMessage, Rendered, render};
+use super::{LiveMessage, Occasion, Rendered, render};
 use crate::{
     domain::{EventId, Stage, Status, TaskId},
     tasks::Queries,
@@ -176,7 +176,7 @@ async fn replay(
     order.sort_by_key(|(_, id)| *id);
     let mut rendered = Vec::with_capacity(order.len());
     for (task_id, event_id) in order {
-        if let Some(row) = render(queries, task_id, Some(event_id), false).await? {
+        if let Some(row) = render(queries, task_id, Some(event_id), Occasion::Replay).await? {
             rendered.push(row);
         }
     }
@@ -196,11 +196,17 @@ fn events_for(rendered: &Rendered, only: Option<TaskId>) -> Vec<Event> {
             } else {
                 format!("task-{}", rendered.task_id)
             };
-            vec![with_id(Event::default().event(name).data(&rendered.row))]
+            vec![with_id(
+                Event::default()
+                    .event(name)
+                    .data(announced(&rendered.row, rendered)),
+            )]
         }
         Some(id) if id == rendered.task_id => {
             let mut events = vec![with_id(
-                Event::default().event("detail").data(&rendered.detail),
+                Event::default()
+                    .event("detail")
+                    .data(announced(&rendered.detail, rendered)),
             )];
             if rendered.status == Status::Done {
                 events.push(
@@ -212,6 +218,14 @@ fn events_for(rendered: &Rendered, only: Option<TaskId>) -> Vec<Event> {
             events
         }
         Some(_) => Vec::new(),
+    }
+}
+
+/// `html` followed by the change's words for screen readers, if it has any.
+fn announced(html: &str, rendered: &Rendered) -> String {
+    match &rendered.announcement {
+        Some(words) => format!("{html}{words}"),
+        None => html.to_owned(),
     }
 }
 

@@ -1,6 +1,6 @@
 use maud::{DOCTYPE, Markup, html};
 
-use super::components::live_indicator;
+use super::{announcements, components::live_indicator};
 
 /// The vendored scripts, with their versions in their names so a cached copy is never stale.
 pub const HTMX: &str = "/public/htmx-2.0.11.min.js";
@@ -59,6 +59,7 @@ pub fn page(meta: &PageMeta<'_>, body: Markup) -> Markup {
                         }
                     }
                     (body)
+                    @if meta.live_url.is_some() { (announcements::region()) }
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! that needs many inputs takes a struct. maud escapes `& < > "`, so user data goes only into text
 //! and quoted attributes, never into `<script>`, `style` or `on*`.
 
+pub mod announcements;
 pub mod charts;
 pub mod components;
 pub mod digits;

@@ -181,3 +181,26 @@ fn the_estimate_line_quotes_this_machines_times() {
         "{stored}"
     );
 }
+
+#[test]
+fn a_task_is_announced_at_its_turns_in_words_and_not_at_the_stages_between() {
+    use super::announcements::announcement;
+
+    let mut done = task(7, 1_000, Status::Done);
+    done.digit = Some(9);
+    let words = |task: &Task, stage| announcement(task, stage).map(maud::Markup::into_string);
+    assert_eq!(
+        words(&done, Stage::Stored).as_deref(),
+        Some(
+            r#"<div id="announcements" hx-swap-oob="innerHTML">Task #7, π to 1,000 digits: done; digit 1,000 is 9.</div>"#
+        )
+    );
+    let mut failed = task(8, 50, Status::Failed);
+    failed.error = Some("out of memory".into());
+    assert!(
+        words(&failed, Stage::Failed).is_some_and(|said| said.contains("failed: out of memory"))
+    );
+    let running = task(9, 50, Status::Running);
+    assert_eq!(words(&running, Stage::Scheduled), None);
+    assert_eq!(words(&running, Stage::Calculated), None);
+}

@@ -68,6 +68,72 @@ async fn a_live_table_on_one_instance_shows_a_task_submitted_on_another_go_queue
     assert_eq!(a.task(id).await["digit"], expected_digit(LONG));
 }
 
+#[tokio::test]
+#[ignore = "needs Postgres (Debian postgresql); run just test-all"]
+async fn the_first_page_an_instance_keeps_shows_a_change_made_through_another_as_soon_as_its_live_table_does()
+ {
+    let url = PgServer::shared().create_database().await;
+    let a = Binary::start(&url, &INSTANCE);
+    let b = Binary::start(&url, &INSTANCE);
+    let client = reqwest::Client::new();
+    let page_on_a = || async {
+        let response = client.get(a.url("/")).send().await.expect("A answers");
+        assert_eq!(response.status(), 200);
+        response.text().await.expect("a page")
+    };
+    let row = |id: i64| format!("id=\"task-{id}\"");
+    let first = a.submit(1_000).await;
+    a.wait_for(first, "done").await;
+    for _ in 0..3 {
+        assert!(page_on_a().await.contains(&row(first)));
+    }
+    let metrics = reqwest::get(a.url("/metrics"))
+        .await
+        .expect("A answers")
+        .text()
+        .await
+        .expect("metrics");
+    assert!(
+        metrics.lines().any(|line| line
+            .starts_with(r#"pilane_first_page_answers_total{kind="page",answer="kept"}"#)),
+        "A served its first page kept at least once:\n{metrics}"
+    );
+
+    let mut events = open_events(&client, &a.url("/events"), None).await;
+    let id = b.submit(20_000).await;
+    events
+        .next_named("created")
+        .await
+        .expect("A's live table gets the new task");
+    let page = page_on_a().await;
+    assert!(page.contains(&row(id)), "{page}");
+    assert!(a.tasks("").await.iter().any(|task| task["id"] == id));
+
+    loop {
+        let event = events
+            .next_named(&format!("task-{id}"))
+            .await
+            .expect("the row changes on A until done");
+        if event.data.contains("badge done") {
+            break;
+        }
+    }
+    let page = page_on_a().await;
+    let shown = page
+        .split("<tr")
+        .find(|tr| tr.contains(&row(id)))
+        .expect("the row is on A's first page");
+    assert!(shown.contains("badge done"), "{shown}");
+    assert_eq!(
+        a.tasks("")
+            .await
+            .iter()
+            .find(|task| task["id"] == id)
+            .map(|task| task["status"].clone()),
+        Some(json!("done"))
+    );
+}
+
 /// A Postgres backend process stopped with SIGSTOP: its connection stays open and says nothing,
 /// as over a network that silently dropped it. Continued when dropped, so the server can stop.
 struct FrozenBackend(i32);
