@@ -7,7 +7,7 @@
 //! | `POST /tasks` | form `n`: 303 to the task, or for htmx the form with a notice; 422 with the message |
 //! | `GET /tasks/{id}` | the task page (`?page=` of digits); with `HX-Request`, just its live detail |
 //! | `GET /tasks/{id}/digits` | one page of digits as a fragment |
-//! | `GET /tasks/{id}/digits.txt` | `3.` and the n decimals, streamed |
+//! | `GET /tasks/{id}/digits.txt` | `3.` and the n decimals, streamed; a `Range` is answered 206 ([`digits_txt`]) |
 //! | `GET /search?q=` | searching the digits (`&task=` for one task's); with `HX-Request`, just the results |
 //! | `GET /estimate?n=` | the expected computing time of n on this machine, as the form's hint line |
 //! | `POST /tasks/{id}/cancel`, `/retry` | 303 to the task, or for htmx its row |
@@ -27,6 +27,7 @@ mod api;
 mod assets;
 mod body_limit;
 mod client_ip;
+mod digits_txt;
 mod error;
 mod estimate;
 mod first_page;

@@ -2,16 +2,15 @@
 
 use axum::{
     Router,
-    body::{Body, Bytes},
+    body::Bytes,
     extract::{Path, Query, State},
-    http::header,
-    response::{Html, IntoResponse, Response},
+    response::{Html, Response},
     routing::get,
 };
 use maud::{Markup, html};
 
 use super::{
-    AppState, WebError,
+    AppState, WebError, digits_txt,
     htmx::{HxRequest, vary_on_htmx},
     params::{parse_number, parse_task_id},
     table_page::{TableQuery, index_page, load_table},
@@ -25,7 +24,7 @@ use super::{
 };
 use crate::{
     domain::{Status, Task, group_thousands},
-    tasks::{Queries, READ_CHUNK, TaskError},
+    tasks::Queries,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -33,7 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(index))
         .route("/tasks/{id}", get(task_page))
         .route("/tasks/{id}/digits", get(digits_fragment))
-        .route("/tasks/{id}/digits.txt", get(digits_txt))
+        .route("/tasks/{id}/digits.txt", get(digits_txt::digits_txt))
 }
 
 /// The table page, or for htmx its rows; the first page comes from what is kept of it
@@ -161,56 +160,4 @@ async fn digits_view(
         decimals: &decimals,
         marked,
     }))
-}
-
-/// `3.` and the n decimals as plain text, streamed one stored chunk at a time.
-async fn digits_txt(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    let task = state.queries.task(parse_task_id(&id)?).await?;
-    if task.status != Status::Done {
-        return Err(TaskError::NotDone {
-            id: task.id,
-            status: task.status,
-        }
-        .into());
-    }
-    let n = task.n.get();
-    let queries = state.queries.clone();
-    let prefix = futures_util::stream::iter([Ok(b"3.".to_vec())]);
-    let chunks = futures_util::stream::unfold(0u64, move |index| {
-        let queries = queries.clone();
-        let task = task.clone();
-        async move {
-            if index * READ_CHUNK >= n {
-                return None;
-            }
-            let chunk: Result<Vec<u8>, TaskError> = match queries
-                .task_digits(&task, index * READ_CHUNK + 1, READ_CHUNK)
-                .await
-            {
-                Ok(chunk) if chunk.is_empty() => Err(TaskError::NotDone {
-                    id: task.id,
-                    status: task.status,
-                }),
-                other => other,
-            };
-            Some((chunk, index + 1))
-        }
-    });
-    let body = futures_util::StreamExt::chain(prefix, chunks);
-    let body = Body::from_stream(body);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
-            (header::CONTENT_LENGTH, (n + 2).to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"pi-{n}.txt\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
 }

@@ -134,6 +134,75 @@ async fn the_download_is_three_point_and_exactly_n_digits_as_plain_text() {
 }
 
 #[tokio::test]
+async fn a_broken_off_download_resumes_where_it_stopped_with_a_range() {
+    let app = TestApp::spawn().await;
+    let id = app.submit(23_456).await;
+    app.wait_for(id, "done").await;
+    let url = app.url(&format!("/tasks/{id}/digits.txt"));
+    let client = reqwest::Client::new();
+    let whole = client.get(&url).send().await.expect("an answer");
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    assert_eq!(whole.headers()["content-length"], "23458");
+    let tag = whole.headers()["etag"].clone();
+
+    let pi = &fixture_pi()[..2 + 23_456];
+    for (range, expected) in [
+        ("bytes=10000-", &pi[10_000..]),
+        ("bytes=0-0", &pi[..1]),
+        ("bytes=1-4", &pi[1..5]),
+        ("bytes=-5", &pi[pi.len() - 5..]),
+        ("bytes=9999-20001", &pi[9_999..20_002]),
+    ] {
+        let part = client
+            .get(&url)
+            .header("range", range)
+            .header("if-range", tag.clone())
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(part.status(), 206, "{range}");
+        let content_range = part.headers()["content-range"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            content_range.ends_with("/23458"),
+            "{range}: {content_range}"
+        );
+        assert_eq!(
+            part.headers()["content-length"],
+            expected.len().to_string().as_str()
+        );
+        assert_eq!(part.text().await.unwrap_or_default(), expected, "{range}");
+    }
+
+    let past = client
+        .get(&url)
+        .header("range", "bytes=23458-")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(past.status(), 416);
+    assert_eq!(past.headers()["content-range"], "bytes */23458");
+    assert!(
+        past.text()
+            .await
+            .unwrap_or_default()
+            .contains("23,458 bytes long")
+    );
+
+    let stale = client
+        .get(&url)
+        .header("range", "bytes=10-20")
+        .header("if-range", "\"pi-5\"")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(stale.status(), 200, "a range of another file is not served");
+    assert_eq!(stale.text().await.unwrap_or_default(), pi);
+}
+
+#[tokio::test]
 async fn a_task_that_is_not_done_has_no_digits_yet() {
     let app = TestApp::spawn_with(busy_one_worker).await;
     app.submit(BUSY).await;
