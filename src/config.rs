@@ -51,6 +51,11 @@ pub struct ServeArgs {
     /// The largest n a task may ask for.
     #[arg(long, env = "PILANE_MAX_DIGITS", default_value_t = 100_000_000)]
     pub max_digits: u64,
+    /// Memory the computations and the search index may hold together, like 8GiB, 8GB, 512MiB
+    /// or 900MB; a task starts only when its estimated peak fits what is left [default: three
+    /// quarters of what the machine or its cgroup allows].
+    #[arg(long, env = "PILANE_MEMORY_BUDGET", value_parser = parse_bytes)]
+    pub memory_budget: Option<u64>,
     /// Seconds to finish in-flight work after SIGTERM or SIGINT before exiting.
     #[arg(long, env = "PILANE_SHUTDOWN_GRACE", default_value_t = 25)]
     pub shutdown_grace: u64,
@@ -171,6 +176,8 @@ pub struct Config {
     /// `None`: each computation gets the cores no other one holds.
     pub threads_per_task: Option<usize>,
     pub max_digits: u64,
+    /// Bytes; `None`: a share of what the machine allows, found at start.
+    pub memory_budget: Option<u64>,
     pub shutdown_grace: Duration,
     /// How long the socket keeps answering after a shutdown signal (at least): long enough for
     /// clients and load balancers to see readiness fail and get 503s rather than refused
@@ -229,6 +236,7 @@ impl From<&ServeArgs> for Config {
             workers: args.workers.map_or(cores, NonZeroUsize::get),
             threads_per_task: args.threads.map(NonZeroUsize::get),
             max_digits: args.max_digits,
+            memory_budget: args.memory_budget,
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
             drain_linger: Duration::from_secs(1),
             limits: Limits {
@@ -251,6 +259,16 @@ impl From<&ServeArgs> for Config {
     }
 }
 
+/// A size in bytes as people write it: `8GiB` (2^30), `8GB` (10^9), `512MiB`, `900MB`, or a
+/// plain number of bytes.
+fn parse_bytes(input: &str) -> Result<u64, String> {
+    input
+        .trim()
+        .parse::<bytesize::ByteSize>()
+        .map(|size| size.as_u64())
+        .map_err(|_| format!("{input:?} is not a size: write it like 8GiB, 8GB, 512MiB or 900MB"))
+}
+
 impl Config {
     /// A configuration for tests and embedding: a given database, an OS-chosen port.
     pub fn for_database(database_url: impl Into<String>) -> Self {
@@ -260,6 +278,7 @@ impl Config {
             workers: 2,
             threads_per_task: Some(1),
             max_digits: 1_000_000,
+            memory_budget: None,
             shutdown_grace: Duration::from_secs(25),
             drain_linger: Duration::ZERO,
             // Tests submit in bursts from one address; the rate limit has tests of its own.
@@ -282,6 +301,16 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_memory_budget_is_read_in_binary_and_decimal_units() {
+        assert_eq!(parse_bytes("8GiB"), Ok(8 << 30));
+        assert_eq!(parse_bytes("8GB"), Ok(8_000_000_000));
+        assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("900MB"), Ok(900_000_000));
+        assert_eq!(parse_bytes("1.5GiB"), Ok(3 << 29));
+        assert!(parse_bytes("lots").is_err_and(|error| error.contains("like 8GiB")));
+    }
 
     #[test]
     fn bare_pilane_serves_with_the_documented_defaults() {

@@ -5,6 +5,7 @@
 
 mod commands;
 mod drain;
+mod memory_limit;
 mod open_files;
 mod shutdown;
 mod startup;

@@ -80,6 +80,7 @@ impl App {
             },
             Cores::new(cores, config.threads_per_task),
             membership.instance,
+            super::memory_limit::budget(config.memory_budget),
         );
         let runner = start_runner(&layer.runs, &config, &storage, &stops, &background);
         info!(
@@ -333,6 +334,7 @@ pub(crate) async fn state_for_tests(config: &Config) -> anyhow::Result<TestState
             config.lease,
             config.max_attempts,
         ),
+        super::memory_limit::budget(config.memory_budget),
     );
     let stops = Stops::default();
     Ok(TestState {

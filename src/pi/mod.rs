@@ -17,7 +17,8 @@
 //! - `decimal`: conversion to decimal, by divide and conquer over shared powers of ten, divided
 //!   by their reciprocals;
 //! - `detach`: big operations on their own thread, so a cancel is seen while they run;
-//! - `cost`: what each step costs, so progress follows time;
+//! - `cost`: what each step costs, so progress follows time; `memory`: the peak it holds, so
+//!   a scheduler starts it only where it fits;
 //! - `digits`: the driver, [`decimals`];
 //! - `progress`: one monotonic fraction from the phases;
 //! - `control`: what the caller sees; `checksums`: the known checksums.
@@ -34,6 +35,7 @@ mod digits;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod guard;
+mod memory;
 mod progress;
 mod sieve;
 mod tree_shape;
@@ -41,3 +43,4 @@ mod tree_shape;
 pub use checksums::{ChecksumMismatch, KnownChecksum, known_checksums, verify_known_checksums};
 pub use control::{Cancelled, Control, Phase, Progress, Unobserved};
 pub use digits::{Options, decimals, estimated_work};
+pub use memory::{largest_fitting, peak_memory};

@@ -31,7 +31,7 @@ pub use digits::{CHUNK_DIGITS, READ_BATCH};
 pub use engine_runs::EngineRun;
 pub use error::{StorageError, StorageResult};
 pub use notify::ChangeListener;
-pub use tasks::{Lost, Run};
+pub use tasks::{Claim, Fit, Lost, Run};
 
 /// A cheap handle to the database; clone it freely.
 #[derive(Clone)]

@@ -41,6 +41,39 @@ pub enum Lost {
     LeaseExpired,
 }
 
+/// How many digits a claimed task may ask for.
+#[derive(Debug, Clone, Copy)]
+pub struct Fit {
+    /// What fits now.
+    pub now: u64,
+    /// What could fit once everything else is done.
+    pub ever: u64,
+}
+
+impl Fit {
+    /// Any task at all.
+    pub const ANY: Self = Self {
+        now: u64::MAX,
+        ever: u64::MAX,
+    };
+}
+
+/// What [`Storage::claim_next`] found.
+#[derive(Debug)]
+pub enum Claim {
+    Claimed {
+        run: Run,
+        task: Box<Task>,
+        event: EventId,
+    },
+    NoneQueued,
+    /// The oldest queued task the caller could ever take asks for more than it can take now.
+    OldestTooBig {
+        task_id: TaskId,
+        n: u64,
+    },
+}
+
 impl Storage {
     /// Registers a task for `n`, or finds the one that exists. A failed or cancelled task is
     /// queued again, since asking for it again means wanting it.
@@ -182,27 +215,38 @@ impl Storage {
         })
     }
 
-    /// Claims the oldest queued task for a new run by `owner`, whose claim holds for `lease`
-    /// unless renewed ([`Storage::renew_leases`]). `None` when the queue is empty.
-    pub async fn claim_next(
-        &self,
-        owner: &str,
-        lease: Duration,
-    ) -> StorageResult<Option<(Run, Task, EventId)>> {
+    /// Claims the oldest queued task of at most `fit.ever` digits for a new run by `owner`,
+    /// whose claim holds for `lease` unless renewed ([`Storage::renew_leases`]), if it asks for
+    /// at most `fit.now`: an older task is never passed over for a smaller one, so a big task
+    /// waiting for memory is not starved by small ones. Bigger tasks than `fit.ever` are left to
+    /// instances that can take them.
+    pub async fn claim_next(&self, owner: &str, lease: Duration, fit: Fit) -> StorageResult<Claim> {
         let txn = self.begin_write().await?;
         let mut oldest = task::Entity::find()
             .select_only()
             .column(Column::Id)
+            .column(Column::N)
             .filter(Column::Status.eq(Status::Queued.as_str()))
+            .filter(Column::N.lte(i64::try_from(fit.ever).unwrap_or(i64::MAX)))
             .order_by_asc(Column::Id)
             .limit(1);
         if txn.get_database_backend() == DbBackend::Postgres {
             // Several instances claim at once; each skips the rows another is taking.
             oldest = oldest.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
-        let Some(id) = oldest.into_tuple::<i64>().one(&*txn).await? else {
-            return Ok(None);
+        let Some((id, n)) = oldest.into_tuple::<(i64, i64)>().one(&*txn).await? else {
+            return Ok(Claim::NoneQueued);
         };
+        let n = u64::try_from(n).map_err(|_| UnknownValue {
+            kind: "n",
+            value: n.to_string(),
+        })?;
+        if n > fit.now {
+            return Ok(Claim::OldestTooBig {
+                task_id: TaskId(id),
+                n,
+            });
+        }
         let claimed = transition(
             &*txn,
             TaskId(id),
@@ -212,16 +256,16 @@ impl Storage {
         )
         .await?;
         txn.commit().await?;
-        Ok(claimed.map(|(task, event)| {
-            (
-                Run {
+        Ok(
+            claimed.map_or(Claim::NoneQueued, |(task, event)| Claim::Claimed {
+                run: Run {
                     task_id: task.id,
                     attempt: task.attempt,
                 },
-                task,
+                task: Box::new(task),
                 event,
-            )
-        }))
+            }),
+        )
     }
 
     /// Extends the leases of `runs`, which `owner` is computing, to `lease` from now: the

@@ -7,7 +7,7 @@ use tokio::sync::Notify;
 use tracing::info;
 
 use super::{
-    TaskError, TaskResult,
+    MemoryBudget, TaskError, TaskResult,
     queries::find_task,
     run::{Jobs, StopReason},
 };
@@ -27,6 +27,10 @@ pub struct Tasks {
     /// Pokes the runner when a task is queued.
     pub(super) wake: Arc<Notify>,
     pub(super) limits: TaskLimits,
+    /// A task whose estimated peak exceeds the whole budget could never start: it is refused.
+    pub(super) memory: MemoryBudget,
+    /// The threads a task computes with when it has the machine to itself.
+    pub(super) threads: usize,
 }
 
 /// What the service accepts.
@@ -50,9 +54,11 @@ impl Tasks {
 
     /// Registers a task for n, or returns the existing one (queued again if it had failed or
     /// been cancelled). The row is committed before this returns. Refused with
-    /// [`TaskError::QueueFull`] when it would add to a full queue.
+    /// [`TaskError::QueueFull`] when it would add to a full queue, and with
+    /// [`TaskError::NeedsMoreMemory`] when it could never fit the memory budget.
     #[tracing::instrument(skip_all, fields(n = n.get()))]
     pub async fn submit(&self, n: DigitCount) -> TaskResult<Submission> {
+        self.check_memory(n.get())?;
         let submission = self.storage.submit(n, self.limits.max_queue).await?;
         let id = submission.task.id;
         match (submission.outcome, submission.event) {
@@ -96,12 +102,23 @@ impl Tasks {
         if !task.status.can_retry() {
             return Err(not_retryable(task));
         }
+        self.check_memory(task.n.get())?;
         let Some((task, event)) = self.storage.retry(task_id, self.limits.max_queue).await? else {
             return Err(not_retryable(find_task(&self.storage, task_id).await?));
         };
         info!("task queued again by retry");
         self.publish_new_work(Change::stage(task_id, event));
         Ok(task)
+    }
+
+    /// Whether a task of `n` digits fits the whole memory budget, as it must to ever start.
+    fn check_memory(&self, n: u64) -> TaskResult<()> {
+        let needs = crate::pi::peak_memory(n, self.threads);
+        let allows = self.memory.total();
+        if needs > allows {
+            return Err(TaskError::NeedsMoreMemory { n, needs, allows });
+        }
+        Ok(())
     }
 
     /// Publishes a change that queued a task, and wakes the runner for it.

@@ -16,6 +16,11 @@ pub enum TaskError {
     NotRetryable { id: TaskId, status: Status },
     #[error("Task {id} is {}; its digits exist once it is done.", status.as_str())]
     NotDone { id: TaskId, status: Status },
+    #[error(
+        "π to {} digits needs about {} of memory; this server allows {} for computing. Ask for fewer digits.",
+        group_thousands(*n), about_bytes(*needs), about_bytes(*allows)
+    )]
+    NeedsMoreMemory { n: u64, needs: u64, allows: u64 },
     #[error("The queue is full: {} tasks are waiting, the most this server takes. Try again in a minute.", group_thousands(*.queued))]
     QueueFull { queued: u64 },
     #[error(
@@ -59,5 +64,19 @@ fn of_decimals(decimals: u64) -> String {
         String::new()
     } else {
         format!(" of {} decimals", group_thousands(decimals))
+    }
+}
+
+/// A size in bytes as people say it: "14 GB", "1.5 GB", "800 MB" (powers of 1000).
+pub fn about_bytes(bytes: u64) -> String {
+    let (value, unit) = match bytes {
+        b if b >= 1_000_000_000 => (b as f64 / 1e9, "GB"),
+        b if b >= 1_000_000 => (b as f64 / 1e6, "MB"),
+        b => (b as f64 / 1e3, "kB"),
+    };
+    if value < 10.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
     }
 }

@@ -8,12 +8,15 @@
 //!   working from an explicit [`RunContext`].
 //! - [`SearchIndex`] (`search`): the in-memory index of the digit store that searches read,
 //!   rebuilt in the background as the store grows.
+//! - [`MemoryBudget`] (`memory`): what the computations and the index may hold together; each
+//!   reserves its estimated peak before it starts, and a task that could never fit is refused.
 //!
 //! [`TaskLayer::new`] builds them over the same handles.
 
 mod commands;
 mod error;
 mod estimate;
+mod memory;
 mod queries;
 mod run;
 mod search;
@@ -23,8 +26,9 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 pub use commands::{TaskLimits, Tasks};
-pub use error::{TaskError, TaskResult};
+pub use error::{TaskError, TaskResult, about_bytes};
 pub use estimate::CALIBRATION_DIGITS;
+pub use memory::{MemoryBudget, Reservation};
 pub use queries::{Queries, READ_CHUNK};
 pub use run::{Cores, RunContext, Runner, RunnerConfig};
 pub use search::{CONTEXT_DIGITS, Hit, SearchIndex, SearchResult};
@@ -50,12 +54,13 @@ impl TaskLayer {
         limits: TaskLimits,
         cores: Cores,
         instance: Instance,
+        memory: MemoryBudget,
     ) -> Self {
         let jobs = Jobs::default();
         // Pokes the runner when there is new work, so it does not wait for its next poll.
         let wake = Arc::new(Notify::new());
         let estimator = Estimator::new(cores.when_idle());
-        let index = SearchIndex::default();
+        let index = SearchIndex::new(memory.clone());
         Self {
             tasks: Tasks {
                 storage: storage.clone(),
@@ -63,6 +68,8 @@ impl TaskLayer {
                 jobs: jobs.clone(),
                 wake: wake.clone(),
                 limits,
+                memory: memory.clone(),
+                threads: cores.when_idle(),
             },
             queries: Queries {
                 storage: storage.clone(),
@@ -80,6 +87,7 @@ impl TaskLayer {
                 cores,
                 estimator,
                 instance,
+                memory,
             },
             index,
         }

@@ -6,7 +6,7 @@
 
 use std::{
     sync::{
-        Arc, PoisonError, RwLock,
+        Arc, Mutex, PoisonError, RwLock,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -14,9 +14,9 @@ use std::{
 
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
-use super::{TaskError, TaskResult};
+use super::{MemoryBudget, Reservation, TaskError, TaskResult};
 use crate::{
     domain::{ChangeKind, DigitQuery, Message, Status, Task},
     search::{DigitIndex, MAX_DECIMALS},
@@ -34,16 +34,22 @@ const SETTLE: Duration = Duration::from_millis(200);
 /// decimal, for the progress shown while it runs.
 const BUILD_NS_PER_DECIMAL: f64 = 100.0;
 
+/// Memory an index holds per decimal: the decimal itself and its place in the suffix array
+/// (`i32`); building one holds the same, beside the index still answering.
+pub const INDEX_BYTES_PER_DECIMAL: u64 = 5;
+
 /// A cheap handle to the index; clone it freely.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct SearchIndex {
     shared: Arc<Shared>,
 }
 
-#[derive(Default)]
 struct Shared {
     /// Empty until the first build.
     current: RwLock<Arc<DigitIndex>>,
+    /// The budget the index's memory counts against, and what the current one holds of it.
+    memory: MemoryBudget,
+    held: Mutex<Option<Reservation>>,
     /// Whether the follower has looked at the store yet: until then an empty index says nothing.
     looked: AtomicBool,
     /// The length of the index being built, 0 when none is.
@@ -78,6 +84,21 @@ pub struct SearchResult {
 }
 
 impl SearchIndex {
+    /// An empty index whose builds reserve their memory from `memory`.
+    pub fn new(memory: MemoryBudget) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                current: RwLock::default(),
+                memory,
+                held: Mutex::new(None),
+                looked: AtomicBool::default(),
+                building: AtomicU64::default(),
+                progress: AtomicU64::default(),
+                build_ps_per_decimal: AtomicU64::default(),
+            }),
+        }
+    }
+
     /// Searches the first `within` decimals (all the index holds when `None`) for `query`, with
     /// the first `limit` hits.
     pub(super) fn search(
@@ -207,6 +228,28 @@ impl SearchIndex {
     /// Reads the first `decimals` of the store and indexes them on the blocking lane; the index
     /// answering until then keeps answering.
     async fn rebuild(&self, storage: &Storage, decimals: u64) -> TaskResult<()> {
+        // The new index is built beside the one answering: both must fit the budget.
+        let memory = &self.shared.memory;
+        let held = self.held_bytes();
+        let fits = memory.total().saturating_sub(held) / INDEX_BYTES_PER_DECIMAL;
+        if fits <= self.len() {
+            debug!(
+                decimals,
+                budget = memory.total(),
+                "the memory budget leaves no room for a bigger search index"
+            );
+            return Ok(());
+        }
+        if fits < decimals {
+            warn!(
+                stored = decimals,
+                indexed = fits,
+                budget = memory.total(),
+                "the memory budget holds an index of only part of the store"
+            );
+        }
+        let decimals = decimals.min(fits);
+        let reservation = memory.reserve(decimals * INDEX_BYTES_PER_DECIMAL).await;
         let started = Instant::now();
         self.shared.progress.store(0, Ordering::Relaxed);
         self.shared.building.store(decimals, Ordering::Release);
@@ -264,7 +307,23 @@ impl SearchIndex {
             .current
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(index);
+        // The old index goes as the last search holding it ends; its memory counts until now.
+        *self
+            .shared
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(reservation);
         Ok(())
+    }
+
+    /// The memory the answering index holds of the budget.
+    fn held_bytes(&self) -> u64 {
+        self.shared
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, Reservation::bytes)
     }
 
     fn expected_build_time(&self, decimals: usize) -> Duration {
@@ -309,7 +368,7 @@ mod tests {
 
     #[test]
     fn before_the_store_was_looked_at_a_search_is_refused_never_answered_empty() {
-        let index = SearchIndex::default();
+        let index = SearchIndex::new(MemoryBudget::new(u64::MAX));
         let refused = index.search(query("14159"), None, 20);
         assert!(
             matches!(refused, Err(TaskError::IndexBuilding { .. })),
@@ -319,7 +378,7 @@ mod tests {
 
     #[test]
     fn an_empty_store_once_looked_at_is_searched_and_holds_nothing() {
-        let index = SearchIndex::default();
+        let index = SearchIndex::new(MemoryBudget::new(u64::MAX));
         index.shared.looked.store(true, Ordering::Release);
         let found = index.search(query("14159"), None, 20).expect("an answer");
         assert_eq!((found.searched, found.count), (0, 0));
@@ -327,7 +386,7 @@ mod tests {
 
     #[test]
     fn a_task_longer_than_the_index_waits_for_a_bigger_one() {
-        let index = SearchIndex::default();
+        let index = SearchIndex::new(MemoryBudget::new(u64::MAX));
         index.shared.looked.store(true, Ordering::Release);
         *index
             .shared

@@ -59,9 +59,8 @@ pub enum WebError {
 impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
-            WebError::Task(TaskError::InvalidCount(_)) | WebError::Unprocessable(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            WebError::Task(TaskError::InvalidCount(_) | TaskError::NeedsMoreMemory { .. })
+            | WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Task(TaskError::NotFound(_)) | WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Task(
                 TaskError::NotCancellable { .. }

@@ -67,7 +67,13 @@ async fn create(
         }
         Err(other) => return Err(other.into()),
     };
-    let submission = state.tasks.submit(n).await?;
+    let submission = match state.tasks.submit(n).await {
+        Ok(submission) => submission,
+        Err(too_big @ TaskError::NeedsMoreMemory { .. }) => {
+            return invalid(&state, htmx, &input, &too_big.to_string()).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
     if !htmx {
         return Ok(Redirect::to(&format!("/tasks/{}", submission.task.id)).into_response());
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use pilane::{
     domain::{DigitCount, DigitCounts, EventId, Status, Task},
-    storage::{Lost, Run, Storage},
+    storage::{Claim, Fit, Lost, Run, Storage},
 };
 
 use crate::helpers::{fixture_decimals, test_database};
@@ -27,12 +27,14 @@ async fn storage_with_task(dir: &tempfile::TempDir, n: u64) -> (Storage, pilane:
 
 /// Claims the oldest queued task for `owner`, with a lease of `lease`.
 async fn claim(storage: &Storage, owner: &str, lease: Duration) -> Run {
-    let (run, ..) = storage
-        .claim_next(owner, lease)
+    match storage
+        .claim_next(owner, lease, Fit::ANY)
         .await
         .expect("the claim works")
-        .expect("a task to claim");
-    run
+    {
+        Claim::Claimed { run, .. } => run,
+        other => panic!("a task to claim, not {other:?}"),
+    }
 }
 
 /// One sweep for expired leases, with at most 3 lost runs per task.

@@ -17,6 +17,7 @@ mod ledger;
 mod lifecycle;
 mod limits;
 mod live;
+mod memory;
 mod metrics;
 mod pages;
 mod pg_server;

@@ -35,6 +35,7 @@ impl Cores {
         self.fixed.unwrap_or(self.total)
     }
 
+    /// Threads for one computation, as many as are free (or the fixed count), at least one.
     pub(super) fn grant(&self) -> Grant {
         let mut threads = 1;
         // The closure always returns Some, so the update cannot fail.

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Span, error, info, warn};
 
 use super::{
+    super::Reservation,
     RunContext,
     cores::Grant,
     ended::{Ended, stop_engine_if_lost},
@@ -45,6 +46,8 @@ pub(super) struct Job {
     task: Task,
     /// The threads this computation may use, held until the run ends.
     cores: Grant,
+    /// Its estimated peak memory, held until the computation and the storing are over.
+    memory: Reservation,
     /// The process is stopping: the engine sees it directly, even if the runner is gone.
     shutdown: CancellationToken,
 }
@@ -55,6 +58,7 @@ impl Job {
         run: Run,
         task: Task,
         cores: Grant,
+        memory: Reservation,
         shutdown: CancellationToken,
     ) -> Self {
         Self {
@@ -62,11 +66,12 @@ impl Job {
             run,
             task,
             cores,
+            memory,
             shutdown,
         }
     }
 
-    pub(super) async fn execute(self, permit: OwnedSemaphorePermit) {
+    pub(super) async fn execute(mut self, permit: OwnedSemaphorePermit) {
         let started = Instant::now();
         let signal = self
             .context
@@ -77,6 +82,9 @@ impl Job {
         signal.stop(StopReason::Lost);
         self.context.jobs.remove(self.task.id, &signal);
         drop(permit);
+        // The digits are stored or dropped by now: the next task may have the memory, and is
+        // told so before the last word of this run wakes the runner.
+        self.memory.shrink_to(0);
         self.settle(outcome, started.elapsed()).await;
     }
 

@@ -26,7 +26,7 @@ pub use cores::Cores;
 pub(super) use jobs::{Jobs, StopReason};
 pub use runner::{Runner, RunnerConfig};
 
-use super::estimate::Estimator;
+use super::{MemoryBudget, estimate::Estimator};
 use crate::{
     cluster::Instance,
     events::Bus,
@@ -47,6 +47,8 @@ pub struct RunContext {
     pub(super) estimator: Estimator,
     /// This process, as the owner of the tasks it claims.
     pub(super) instance: Instance,
+    /// Each run reserves its estimated peak memory before it computes.
+    pub(super) memory: MemoryBudget,
 }
 
 impl RunContext {

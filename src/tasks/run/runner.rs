@@ -3,6 +3,10 @@
 //! Computing is CPU-bound, serving is I/O: jobs compute on tokio's blocking lane, never on the
 //! async workers, and a semaphore of `workers` permits bounds how many compute at once, so the
 //! server always has cores left to answer.
+//!
+//! Memory is scheduled like cores: the oldest queued task is claimed only when its estimated
+//! peak ([`pi::peak_memory`]) fits what the memory budget has free, and it waits (as do the
+//! tasks behind it, so it is never passed over) until enough is given back.
 
 use std::{sync::Arc, time::Duration};
 
@@ -11,7 +15,11 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::{Instrument, error, info, info_span};
 
 use super::{RunContext, job::Job, jobs::StopReason};
-use crate::domain::{Change, ChangeKind, Message, Status, TaskId};
+use crate::{
+    domain::{Change, ChangeKind, Message, Status, TaskId},
+    pi,
+    storage::{Claim, Fit},
+};
 
 #[derive(Debug, Clone, Copy)]
 pub struct RunnerConfig {
@@ -49,6 +57,8 @@ impl Runner {
         self.spawned
             .spawn(wake_on_new_work(self.context.clone(), shutdown.clone()));
         let context = &self.context;
+        // The task last logged as waiting for memory, so it is logged once.
+        let mut waiting_for_memory = None;
         loop {
             let permit = tokio::select! {
                 biased;
@@ -58,30 +68,41 @@ impl Runner {
                     Err(_) => break,
                 },
             };
+            // Threads and memory are taken before the claim, so the task claimed is one that
+            // fits them; what it does not need goes back at once.
+            let cores = context.cores.grant();
+            let mut memory = context.memory.reserve_what_is_free();
+            let fit = Fit {
+                now: pi::largest_fitting(memory.bytes(), cores.threads()),
+                ever: pi::largest_fitting(context.memory.total(), context.cores.when_idle()),
+            };
             // Not raced against shutdown: dropping a claim mid-commit could leave a task running
             // with no job. The claim is one short transaction.
             let instance = &context.instance;
             let claimed = context
                 .storage
-                .claim_next(instance.id(), instance.lease())
+                .claim_next(instance.id(), instance.lease(), fit)
                 .await;
             match claimed {
-                Ok(Some((run, task, event))) => {
+                Ok(Claim::Claimed { run, task, event }) => {
+                    memory.shrink_to(pi::peak_memory(task.n.get(), cores.threads()));
                     // Every line a run logs, from here to its last write, carries these.
                     let span = info_span!("task_run", task_id = %task.id, attempt = run.attempt);
-                    span.in_scope(|| info!(n = task.n.get(), "task scheduled"));
+                    span.in_scope(|| {
+                        info!(
+                            n = task.n.get(),
+                            threads = cores.threads(),
+                            memory = memory.bytes(),
+                            "task scheduled"
+                        )
+                    });
                     context.bus.publish(Change::stage(task.id, event));
-                    let job = Job::new(
-                        context.clone(),
-                        run,
-                        task,
-                        context.cores.grant(),
-                        shutdown.clone(),
-                    );
+                    let job =
+                        Job::new(context.clone(), run, *task, cores, memory, shutdown.clone());
                     self.spawned.spawn(job.execute(permit).instrument(span));
                 }
-                Ok(None) => {
-                    drop(permit);
+                Ok(Claim::NoneQueued) => {
+                    drop((permit, cores, memory));
                     tokio::select! {
                         biased;
                         () = shutdown.cancelled() => break,
@@ -89,8 +110,31 @@ impl Runner {
                         () = tokio::time::sleep(self.config.poll_interval) => {}
                     }
                 }
+                Ok(Claim::OldestTooBig { task_id, n }) => {
+                    let threads = cores.threads();
+                    drop((permit, cores, memory));
+                    // Subscribed after giving back what was held here, which is no news.
+                    let mut releases = context.memory.releases();
+                    if waiting_for_memory != Some(task_id) {
+                        waiting_for_memory = Some(task_id);
+                        info!(
+                            task_id = %task_id,
+                            n,
+                            needs = pi::peak_memory(n, threads),
+                            free = context.memory.free(),
+                            "the oldest queued task waits for memory"
+                        );
+                    }
+                    tokio::select! {
+                        biased;
+                        () = shutdown.cancelled() => break,
+                        _ = releases.changed() => {}
+                        () = context.wake.notified() => {}
+                        () = tokio::time::sleep(self.config.poll_interval) => {}
+                    }
+                }
                 Err(err) => {
-                    drop(permit);
+                    drop((permit, cores, memory));
                     error!(error = %err, "could not claim a task; trying again shortly");
                     tokio::select! {
                         () = shutdown.cancelled() => break,
