@@ -84,6 +84,11 @@ bench-sse streams="10000":
 bench-web *args="10":
     cargo bench --bench web -- {{args}}
 
+# Peak memory of `pilane digits N` on 1 and 2 threads beside the scheduler's estimate (needs GNU time);
+# fails if an estimate is low by more than 10%
+bench-memory *sizes="1000000 3000000 10000000 30000000 100000000":
+    cargo bench --bench memory -- {{sizes}}
+
 # Startup to ready with 100,000 tasks (1,000 left running) in the database, on the release binary
 bench-startup:
     cargo bench --bench startup
