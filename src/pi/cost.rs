@@ -15,8 +15,11 @@ const LEAF_NS_PER_TERM: f64 = 1_100.0;
 const MERGE_NS: f64 = 0.0152;
 /// The square root, per $b \log_2 b$ of the bits $b$ of the root.
 const SQUARE_ROOT_NS: f64 = 0.6;
-/// The division, per $b \log_2 b$ of the bits $b$ of the quotient.
-const DIVISION_NS: f64 = 0.6;
+/// The division, per [`scaled`] bit of the quotient. It grows like the multiplications it is
+/// made of: priced per $b \log_2 b$, as it was until issue 18, its share of the bar fell from
+/// 7.7% at $10^7$ to 3.8% at $3 \cdot 10^8$ while it took 9–14% of the time. Fitted to
+/// `--timings --threads 1` at $10^8$ (8.3%).
+const DIVISION_NS: f64 = 0.125;
 /// A division by a power of ten in the conversion, per [`scaled`] bit divided.
 const SPLIT_NS: f64 = 0.080;
 /// The same split by the power's reciprocal (two multiplications), per [`scaled`] bit divided.
@@ -60,7 +63,7 @@ pub(crate) fn square_root(bits: u64) -> u64 {
 
 /// The division with a quotient of `bits` bits.
 pub(crate) fn division(bits: u64) -> u64 {
-    nanos(n_log_n(bits as f64) * DIVISION_NS)
+    nanos(scaled(bits as f64) * DIVISION_NS)
 }
 
 /// Splitting a number of `bits` bits in two by a power of ten.

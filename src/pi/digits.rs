@@ -128,7 +128,10 @@ fn with_guard_digits(
         Some(preparation) => preparation.wait(&cancelled)?,
         None => detached(bits, &cancelled, prepare)?,
     };
-    reporter.advance(cost::square_root(bits) + Powers::units(width));
+    // Computed beside the series, their time is in the series' share of the bar already.
+    if !beside {
+        reporter.advance(cost::square_root(bits) + Powers::units(width));
+    }
 
     reporter.enter(Phase::Division)?;
     let beside_the_division = beside.then(|| {
@@ -150,9 +153,14 @@ fn with_guard_digits(
 fn units(digits: u64, threads: usize) -> u64 {
     let bits = decimal::digits_to_bits(digits);
     let beside = uses_an_idle_core(threads, bits);
+    // Beside the series, the square root and the powers take no time of their own.
+    let preparation = if beside {
+        0
+    } else {
+        cost::square_root(bits) + Powers::units(digits + 1)
+    };
     chudnovsky::progress_units(terms_for(digits), threads)
-        + cost::square_root(bits)
-        + Powers::units(digits + 1)
+        + preparation
         + cost::division(bits)
         + decimal::units(digits + 1, beside)
 }

@@ -21,6 +21,11 @@ impl RunContext {
             .recent_engine_runs(estimate::WINDOW as u64)
             .await?;
         runs.reverse();
+        // Each run's work is estimated again with this version's cost model: a run kept by an
+        // older version carries that version's units.
+        for run in &mut runs {
+            run.work = pi::estimated_work(run.digits, run.threads);
+        }
         self.estimator.observe(runs);
         if self.estimator.is_calibrated() {
             return Ok(());
