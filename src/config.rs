@@ -120,7 +120,8 @@ pub struct DigitsArgs {
     /// Threads to compute with.
     #[arg(long, default_value = "1")]
     pub threads: NonZeroUsize,
-    /// Print the time of each phase to stderr, and the share the progress bar gives it.
+    /// Print the time of each phase to stderr, the share the progress bar gives it, and the
+    /// peak memory the process reached during it.
     #[arg(long)]
     pub timings: bool,
 }

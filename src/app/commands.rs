@@ -11,7 +11,8 @@ use crate::{pi, storage::Storage};
 
 /// `pilane digits N`: `3.` and N decimals on stdout, nothing else; with `timings`, the time of
 /// each phase on stderr, beside the share of the progress bar the engine's cost model gave it
-/// (the two shares should be close: that is how the model is refitted).
+/// (the two shares should be close: that is how the model is refitted) and the peak memory the
+/// process reached during it (where the memory goes).
 pub fn print_digits(n: u64, threads: usize, timings: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let timer = PhaseTimer::default();
@@ -31,10 +32,18 @@ pub fn print_digits(n: u64, threads: usize, timings: bool) -> anyhow::Result<()>
 }
 
 /// Times the phases of one computation from its progress reports, and keeps the fraction of the
-/// progress at which each began.
+/// progress at which each began and the peak memory it reached.
 #[derive(Default)]
 struct PhaseTimer {
-    phases: Mutex<Vec<(pi::Phase, Instant, f64)>>,
+    phases: Mutex<Vec<PhaseSeen>>,
+}
+
+struct PhaseSeen {
+    phase: pi::Phase,
+    started: Instant,
+    fraction: f64,
+    /// The process's peak resident set while this phase ran, in kB, once it has ended.
+    peak_kb: Option<u64>,
 }
 
 impl pi::Control for PhaseTimer {
@@ -42,9 +51,17 @@ impl pi::Control for PhaseTimer {
         let mut phases = self.phases.lock().unwrap_or_else(PoisonError::into_inner);
         if phases
             .last()
-            .is_none_or(|(phase, _, _)| *phase != progress.phase)
+            .is_none_or(|seen| seen.phase != progress.phase)
         {
-            phases.push((progress.phase, Instant::now(), progress.fraction));
+            if let Some(previous) = phases.last_mut() {
+                previous.peak_kb = peak_since_reset();
+            }
+            phases.push(PhaseSeen {
+                phase: progress.phase,
+                started: Instant::now(),
+                fraction: progress.fraction,
+                peak_kb: None,
+            });
         }
     }
 
@@ -53,28 +70,51 @@ impl pi::Control for PhaseTimer {
     }
 }
 
+/// The peak resident set (`VmHWM`) since the last call, in kB, where Linux tells it: each call
+/// reads it and resets it to what is resident now (`/proc/self/clear_refs`).
+fn peak_since_reset() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let peak = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    Some(peak)
+}
+
 impl PhaseTimer {
     fn print(&self, computed: Duration, written: Duration) {
-        let phases = self.phases.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(&(_, first, _)) = phases.first() else {
+        let mut phases = self.phases.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(last) = phases.last_mut() {
+            last.peak_kb = peak_since_reset();
+        }
+        let Some(first) = phases.first().map(|seen| seen.started) else {
             return;
         };
         let end = first + computed;
         eprintln!(
-            "{:<12} {:>11} {:>6} {:>10}",
-            "phase", "time", "share", "estimated"
+            "{:<12} {:>11} {:>6} {:>10} {:>9}",
+            "phase", "time", "share", "estimated", "peak"
         );
-        for (i, (phase, start, fraction)) in phases.iter().enumerate() {
+        for (i, seen) in phases.iter().enumerate() {
             let (until, next_fraction) = phases
                 .get(i + 1)
-                .map_or((end, 1.0), |(_, next, fraction)| (*next, *fraction));
-            let took = until - *start;
+                .map_or((end, 1.0), |next| (next.started, next.fraction));
+            let took = until - seen.started;
+            let peak = seen
+                .peak_kb
+                .map_or_else(|| "?".to_owned(), |kb| format!("{} MB", kb / 1000));
             eprintln!(
-                "{:<12} {:>9.3} s {:>5.1}% {:>9.1}%",
-                phase.as_str(),
+                "{:<12} {:>9.3} s {:>5.1}% {:>9.1}% {:>9}",
+                seen.phase.as_str(),
                 took.as_secs_f64(),
                 100.0 * took.as_secs_f64() / computed.as_secs_f64(),
-                100.0 * (next_fraction - fraction),
+                100.0 * (next_fraction - seen.fraction),
+                peak,
             );
         }
         eprintln!("{:<12} {:>9.3} s", "output", written.as_secs_f64());

@@ -33,7 +33,7 @@ fn pilane_digits_with_two_threads_prints_the_same_digits() {
 }
 
 #[test]
-fn pilane_digits_with_timings_prints_each_phase_and_its_estimated_share_to_stderr() {
+fn pilane_digits_with_timings_prints_each_phase_its_estimated_share_and_its_peak_to_stderr() {
     let output = pilane(&["digits", "20000", "--timings"]);
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim_end(),
@@ -48,9 +48,17 @@ fn pilane_digits_with_timings_prints_each_phase_and_its_estimated_share_to_stder
                 .lines()
                 .find(|line| line.starts_with(phase))
                 .unwrap_or_else(|| panic!("no {phase} line in {stderr}"));
+            let peak = line
+                .strip_suffix(" MB")
+                .and_then(|rest| rest.split_whitespace().last())
+                .and_then(|megabytes| megabytes.parse::<u64>().ok());
+            assert!(
+                peak.is_some_and(|megabytes| megabytes > 0),
+                "no peak memory in {line:?}"
+            );
             let share = line
                 .split_whitespace()
-                .last()
+                .rfind(|token| token.ends_with('%'))
                 .and_then(|share| share.strip_suffix('%'))
                 .and_then(|share| share.parse::<f64>().ok());
             share.unwrap_or_else(|| panic!("no estimated share in {line:?}"))
