@@ -74,14 +74,7 @@ impl pi::Control for PhaseTimer {
 /// reads it and resets it to what is resident now (`/proc/self/clear_refs`).
 fn peak_since_reset() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let peak = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
+    let peak = super::memory_limit::kb_field(&status, "VmHWM")?;
     std::fs::write("/proc/self/clear_refs", "5").ok()?;
     Some(peak)
 }

@@ -55,15 +55,18 @@ fn cgroup_limit(root: &Path) -> Option<u64> {
 /// `MemTotal` from `/proc/meminfo` under `root`, in bytes.
 fn mem_total(root: &Path) -> Option<u64> {
     let info = std::fs::read_to_string(root.join("proc/meminfo")).ok()?;
-    let kb: u64 = info
-        .lines()
-        .find_map(|line| line.strip_prefix("MemTotal:"))?
+    Some(kb_field(&info, "MemTotal")? * 1024)
+}
+
+/// The value of a `Name:   123 kB` line of a `/proc` file (`meminfo`, `status`), in kB.
+pub(super) fn kb_field(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))?
         .trim()
         .trim_end_matches("kB")
         .trim()
         .parse()
-        .ok()?;
-    Some(kb * 1024)
+        .ok()
 }
 
 #[cfg(test)]

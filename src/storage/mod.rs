@@ -153,6 +153,14 @@ impl WriteTxn {
         self.txn.commit().await?;
         Ok(())
     }
+
+    /// Undoes what the transaction wrote before the write lock is let go. Dropping it would roll
+    /// back too, but later, on the connection's way back to the pool: on SQLite the next writer,
+    /// already past the lock, could meet the database still locked by it.
+    async fn rollback(self) -> StorageResult<()> {
+        self.txn.rollback().await?;
+        Ok(())
+    }
 }
 
 impl std::ops::Deref for WriteTxn {

@@ -388,6 +388,7 @@ impl Storage {
         }
         let touched = fenced(update, run).exec(&*txn).await?.rows_affected;
         if touched == 0 {
+            txn.rollback().await?;
             return Ok(None);
         }
         let event = insert_event(&*txn, run.task_id, stage, run.attempt, None).await?;
@@ -437,6 +438,8 @@ impl Storage {
         )
         .await?;
         let Some((_, event)) = completed else {
+            // The digits written above go with the run that lost the task.
+            txn.rollback().await?;
             return Ok(None);
         };
         txn.commit().await?;

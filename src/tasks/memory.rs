@@ -92,6 +92,14 @@ impl MemoryBudget {
         self.shared.releases.subscribe()
     }
 
+    /// Returns `bytes` to the budget and wakes whoever waits for memory.
+    fn give_back(&self, bytes: u64) {
+        let mut reserved = self.reserved();
+        *reserved = reserved.saturating_sub(bytes);
+        drop(reserved);
+        self.shared.releases.send_modify(|count| *count += 1);
+    }
+
     fn reserved(&self) -> std::sync::MutexGuard<'_, u64> {
         self.shared
             .reserved
@@ -108,20 +116,14 @@ impl Reservation {
     /// Keeps `bytes` of this reservation (at most what it holds) and gives back the rest.
     pub fn shrink_to(&mut self, bytes: u64) {
         let kept = bytes.min(self.bytes);
-        let mut reserved = self.budget.reserved();
-        *reserved = reserved.saturating_sub(self.bytes - kept);
-        drop(reserved);
+        self.budget.give_back(self.bytes - kept);
         self.bytes = kept;
-        self.budget.shared.releases.send_modify(|count| *count += 1);
     }
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        let mut reserved = self.budget.reserved();
-        *reserved = reserved.saturating_sub(self.bytes);
-        drop(reserved);
-        self.budget.shared.releases.send_modify(|count| *count += 1);
+        self.budget.give_back(self.bytes);
     }
 }
 

@@ -23,6 +23,14 @@ pub fn parse_task_id(raw: &str) -> Result<TaskId, WebError> {
     task_id(raw).ok_or_else(|| WebError::NotFound(format!("There is no task {}.", quoted(raw))))
 }
 
+/// Whether none of these query parameters was given (an empty one counts as not given, as the
+/// parsers here read it).
+pub fn none_given(params: &[&Option<String>]) -> bool {
+    params
+        .iter()
+        .all(|param| param.as_deref().is_none_or(str::is_empty))
+}
+
 /// An optional task id from a query parameter such as `before`.
 pub fn parse_cursor(name: &str, raw: Option<&str>) -> Result<Option<TaskId>, WebError> {
     raw.filter(|value| !value.is_empty())

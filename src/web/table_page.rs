@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use super::{
     WebError,
     estimate::form_hints,
-    params::parse_cursor,
+    params::{none_given, parse_cursor},
     views::{
         charts::{MeasuredRun, runs_plot},
         layout::{PageMeta, page},
@@ -32,9 +32,7 @@ pub struct TableQuery {
 impl TableQuery {
     /// Whether this asks for the newest tasks, the page every visitor loads.
     pub fn is_first_page(&self) -> bool {
-        [&self.before, &self.after]
-            .iter()
-            .all(|cursor| cursor.as_deref().is_none_or(str::is_empty))
+        none_given(&[&self.before, &self.after])
     }
 }
 

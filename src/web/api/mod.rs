@@ -17,7 +17,7 @@ use super::{
     AppState, WebError,
     error::ApiError,
     gates::answer_status,
-    params::{parse_cursor, parse_number, parse_task_id},
+    params::{none_given, parse_cursor, parse_number, parse_task_id},
 };
 use crate::domain::{ListQuery, Status, TaskId};
 use new_task::NewTask;
@@ -99,9 +99,7 @@ async fn list(
 
 impl ListParams {
     fn is_default(&self) -> bool {
-        [&self.status, &self.limit, &self.before]
-            .iter()
-            .all(|param| param.as_deref().is_none_or(str::is_empty))
+        none_given(&[&self.status, &self.limit, &self.before])
     }
 }
 
