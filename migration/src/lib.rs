@@ -9,6 +9,7 @@ mod m20261122_000003_create_digit_chunks;
 mod m20261122_000004_create_engine_runs;
 mod m20261122_000005_add_task_leases;
 mod m20261203_000006_add_task_digit_counts;
+mod m20261203_000007_add_task_verification;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_engine_runs::Migration),
             Box::new(m20261122_000005_add_task_leases::Migration),
             Box::new(m20261203_000006_add_task_digit_counts::Migration),
+            Box::new(m20261203_000007_add_task_verification::Migration),
         ]
     }
 }

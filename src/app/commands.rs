@@ -17,8 +17,10 @@ pub fn print_digits(n: u64, threads: usize, timings: bool) -> anyhow::Result<()>
     let started = Instant::now();
     let timer = PhaseTimer::default();
     let control: &dyn pi::Control = if timings { &timer } else { &pi::Unobserved };
-    let decimals = pi::decimals(n, pi::Options { threads }, control)
-        .context("the computation was cancelled")?;
+    let pi::Computed {
+        decimals,
+        hex_checks,
+    } = pi::compute(n, pi::Options { threads }, control)?;
     let computed = started.elapsed();
     let mut out = std::io::stdout().lock();
     out.write_all(b"3.")?;
@@ -27,6 +29,12 @@ pub fn print_digits(n: u64, threads: usize, timings: bool) -> anyhow::Result<()>
     out.flush()?;
     if timings {
         timer.print(computed, started.elapsed() - computed);
+        for check in hex_checks {
+            eprintln!(
+                "checked: hexadecimal digits {} onward are {}, as Bellard's formula gives",
+                check.position, check.digits
+            );
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ mod status;
 mod submission;
 mod task;
 mod unavailable;
+mod verification;
 
 pub use change::{Change, ChangeKind, Message};
 pub use digit_count::{DigitCount, DigitCountError, group_thousands};
@@ -26,6 +27,7 @@ pub use status::{Status, Transition};
 pub use submission::{Submission, SubmitOutcome};
 pub use task::Task;
 pub use unavailable::Unavailable;
+pub use verification::{HexDigits, Verification};
 
 /// A value read back from storage that is not one this version knows (e.g. written by a newer one).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -12,6 +12,8 @@ pub enum Phase {
     Series,
     SquareRoot,
     Division,
+    /// Checking the binary result against Bellard's formula before it becomes decimal.
+    Checking,
     Conversion,
     Verifying,
     Storing,
@@ -29,6 +31,7 @@ impl Phase {
             Phase::Series => "series",
             Phase::SquareRoot => "square root",
             Phase::Division => "division",
+            Phase::Checking => "checking hexadecimal digits",
             Phase::Conversion => "decimal conversion",
             Phase::Verifying => "verifying",
             Phase::Storing => "storing",

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use super::{DigitCount, DigitCounts, Phase, Status, TaskId};
+use super::{DigitCount, DigitCounts, Phase, Status, TaskId, Verification};
 
 /// A request for pi to `n` decimals, and everything known about it so far.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -23,6 +23,9 @@ pub struct Task {
     pub lost_runs: i32,
     /// How many of each digit its n decimals hold, counted when they were stored.
     pub digit_counts: Option<DigitCounts>,
+    /// What its digits were checked against when they were computed; `None` for digits read
+    /// from the verified store, and for tasks done before the checks were recorded.
+    pub verification: Option<Verification>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,

@@ -44,7 +44,8 @@ impl fmt::Display for ChecksumMismatch {
 impl std::error::Error for ChecksumMismatch {}
 
 /// Checks every known checksum that `decimals` (the first `decimals.len()` decimals after the
-/// point, as ASCII) reaches, and reports the shortest prefix that disagrees.
+/// point, as ASCII) reaches, and returns the length of the longest prefix checked (0 when the
+/// table reaches none), or reports the shortest prefix that disagrees.
 ///
 /// One pass: the hash of each checked prefix is finished on a copy of the running hasher.
 ///
@@ -57,7 +58,7 @@ impl std::error::Error for ChecksumMismatch {}
 ///
 /// # Errors
 /// [`ChecksumMismatch`] naming the first prefix whose checksum differs.
-pub fn verify_known_checksums(decimals: &[u8]) -> Result<(), ChecksumMismatch> {
+pub fn verify_known_checksums(decimals: &[u8]) -> Result<u64, ChecksumMismatch> {
     let mut hasher = Sha256::new();
     hasher.update(b"3.");
     let mut hashed = 0;
@@ -76,7 +77,7 @@ pub fn verify_known_checksums(decimals: &[u8]) -> Result<(), ChecksumMismatch> {
             });
         }
     }
-    Ok(())
+    Ok(hashed as u64)
 }
 
 /// Parses the embedded table; it is part of the source, so a malformed line is a bug here.
@@ -142,7 +143,10 @@ mod tests {
 
     #[test]
     fn the_trusted_million_digits_pass_every_checksum_they_reach() {
-        assert_eq!(verify_known_checksums(fixture::trusted_decimals()), Ok(()));
+        assert_eq!(
+            verify_known_checksums(fixture::trusted_decimals()),
+            Ok(1_000_000)
+        );
     }
 
     #[test]
@@ -172,7 +176,7 @@ mod tests {
 
     #[test]
     fn prefixes_shorter_than_every_checksum_pass() {
-        assert_eq!(verify_known_checksums(b""), Ok(()));
+        assert_eq!(verify_known_checksums(b""), Ok(0));
     }
 
     #[test]

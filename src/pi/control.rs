@@ -4,15 +4,19 @@
 use std::error::Error;
 use std::fmt;
 
+use super::hex_check::HexMismatch;
+
 /// The stages of a computation, in the order in which they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// Summing the Chudnovsky series by binary splitting.
     Series,
-    /// The integer square root of 10005 · 10^(2D).
+    /// The integer square root of 10005 · 4^B.
     SquareRoot,
     /// The division that turns the series and the square root into pi.
     Division,
+    /// Checking the binary result's bits far after the point with Bellard's formula.
+    Checking,
     /// Writing the binary result in decimal.
     Conversion,
 }
@@ -24,6 +28,7 @@ impl Phase {
             Phase::Series => "series",
             Phase::SquareRoot => "square root",
             Phase::Division => "division",
+            Phase::Checking => "checking",
             Phase::Conversion => "conversion",
         }
     }
@@ -80,6 +85,22 @@ impl fmt::Display for Cancelled {
 }
 
 impl Error for Cancelled {}
+
+/// Why a computation returned no digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("the computation was cancelled")]
+    Cancelled,
+    /// The binary result failed its check: the computation went wrong (a bug, or the hardware).
+    #[error("the computed value failed its check: {0}")]
+    CheckFailed(HexMismatch),
+}
+
+impl From<Cancelled> for EngineError {
+    fn from(Cancelled: Cancelled) -> Self {
+        EngineError::Cancelled
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,11 +3,12 @@
 
 use super::approximation::{self, ERROR_BOUND, terms_for};
 use super::chudnovsky;
-use super::control::{Cancelled, Control, Phase};
+use super::control::{Control, EngineError, Phase};
 use super::cost;
 use super::decimal::{self, Powers};
 use super::detach::{self, DETACH_MIN_BITS, detached};
 use super::guard;
+use super::hex_check::{self, HexCheck};
 use super::progress::Reporter;
 
 /// How a computation may use the machine.
@@ -24,8 +25,25 @@ impl Default for Options {
     }
 }
 
+/// What a computation returns: the digits, and the checks they passed beyond the guard digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Computed {
+    /// The first `n` decimals after the point, as ASCII bytes `b'0'..=b'9'`.
+    pub decimals: Vec<u8>,
+    /// Where the binary result agreed with Bellard's formula, farthest first.
+    pub hex_checks: Vec<HexCheck>,
+}
+
 /// The first `n` decimals of pi after the point, truncated, as ASCII bytes `b'0'..=b'9'` (length
-/// exactly `n`); `n` may be 0.
+/// exactly `n`); `n` may be 0. See [`compute`], which also says what they were checked against.
+///
+/// # Errors
+/// As [`compute`].
+pub fn decimals(n: u64, options: Options, control: &dyn Control) -> Result<Vec<u8>, EngineError> {
+    compute(n, options, control).map(|computed| computed.decimals)
+}
+
+/// The first `n` decimals of pi after the point, truncated, and the checks they passed.
 ///
 /// The digits come from $\lfloor x / 10^g \rfloor$, where $x$ approximates
 /// $\pi \cdot 10^{n+g}$ to within 2 units (see the Chudnovsky approximation) and $g$ guard digits
@@ -47,13 +65,18 @@ impl Default for Options {
 /// the Chudnovsky module). About half a second for $10^6$ digits on one core of a current
 /// machine.
 ///
+/// Before the binary result is converted, its bits at a few positions far after the point are
+/// compared with the same bits from Bellard's formula, computed on their own (see
+/// [`hex_check`]); they cost about 15% of the work.
+///
 /// # Errors
-/// [`Cancelled`] when `control` asks to stop.
-pub fn decimals(n: u64, options: Options, control: &dyn Control) -> Result<Vec<u8>, Cancelled> {
+/// [`EngineError::Cancelled`] when `control` asks to stop; [`EngineError::CheckFailed`] when the
+/// binary result disagrees with Bellard's formula, which only a bug or faulty hardware causes.
+pub fn compute(n: u64, options: Options, control: &dyn Control) -> Result<Computed, EngineError> {
     decimals_with_guard(n, options, control, initial_guard_digits(n))
 }
 
-/// The engine's estimate of the work [`decimals`] does for `n` decimals on `threads` threads,
+/// The engine's estimate of the work [`compute`] does for `n` decimals on `threads` threads,
 /// in nanoseconds on one core of the reference machine (see docs/PERFORMANCE.md). Only ratios
 /// between estimates are meaningful on another machine: a measured rate turns them into time.
 pub fn estimated_work(n: u64, threads: usize) -> f64 {
@@ -70,29 +93,35 @@ fn initial_guard_digits(n: u64) -> u64 {
     20 + 2 * u64::from(n.checked_ilog10().unwrap_or(0) + 1)
 }
 
-/// [`decimals`] starting from `guard` guard digits.
+/// [`compute`] starting from `guard` guard digits.
 fn decimals_with_guard(
     n: u64,
     options: Options,
     control: &dyn Control,
     mut guard: u64,
-) -> Result<Vec<u8>, Cancelled> {
+) -> Result<Computed, EngineError> {
     let threads = options.threads.max(1);
     let reporter = Reporter::new(control, units(n + guard, threads));
     reporter.check()?;
     if n == 0 {
         reporter.finish();
-        return Ok(Vec::new());
+        return Ok(Computed {
+            decimals: Vec::new(),
+            hex_checks: Vec::new(),
+        });
     }
     loop {
-        let mut text = with_guard_digits(n + guard, threads, &reporter)?;
+        let (mut text, hex_checks) = with_guard_digits(n + guard, threads, &reporter)?;
         let guard_start = text.len() - guard as usize;
         if guard::decides_truncation(&text[guard_start..], ERROR_BOUND) {
             text.truncate(guard_start);
             // The digits move to the front in place: the text is never held twice.
             text.remove(0);
             reporter.finish();
-            return Ok(text);
+            return Ok(Computed {
+                decimals: text,
+                hex_checks,
+            });
         }
         guard *= 2;
         reporter.restart(units(n + guard, threads));
@@ -100,24 +129,25 @@ fn decimals_with_guard(
 }
 
 /// `3` and the first `digits` decimals of an approximation of pi within [`ERROR_BOUND`] units
-/// of the last.
+/// of the last, and the checks its binary form passed.
 ///
 /// The square root and the conversion's powers of ten do not depend on the series: with two
 /// threads or more, and numbers big enough to detach, they are computed on a thread of their
 /// own while the series runs, which fills the cores the series leaves idle near the root of its
 /// tree. The division runs on one core; beside it, the other computes the reciprocal of the
-/// conversion's top power. Every big step is [`detached`], so a cancel is seen within
-/// milliseconds at any size.
+/// conversion's top power and $10^D$. The binary result is checked at the positions
+/// [`hex_check::positions`] chooses before it is scaled to decimal and converted. Every big step
+/// is [`detached`], so a cancel is seen within milliseconds at any size.
 fn with_guard_digits(
     digits: u64,
     threads: usize,
     reporter: &Reporter<'_>,
-) -> Result<Vec<u8>, Cancelled> {
+) -> Result<(Vec<u8>, Vec<HexCheck>), EngineError> {
     let width = digits + 1;
     let cancelled = || reporter.is_cancelled();
-    let bits = decimal::digits_to_bits(digits);
+    let bits = approximation::fraction_bits(digits);
     let beside = uses_an_idle_core(threads, bits);
-    let prepare = move || (approximation::square_root(digits), Powers::for_width(width));
+    let prepare = move || (approximation::square_root(bits), Powers::for_width(width));
 
     reporter.enter(Phase::Series)?;
     let beside_the_series = beside.then(|| detach::start(prepare));
@@ -136,32 +166,66 @@ fn with_guard_digits(
     reporter.enter(Phase::Division)?;
     let beside_the_division = beside.then(|| {
         let powers = powers.clone();
-        detach::start(move || powers.compute_top_reciprocal())
+        detach::start(move || {
+            powers.compute_top_reciprocal();
+            approximation::decimal_scale(digits)
+        })
     });
-    let scaled = detached(bits, &cancelled, move || approximation::quotient(sum, root))?;
-    if let Some(top_reciprocal) = beside_the_division {
-        top_reciprocal.wait(&cancelled)?;
-    }
+    let binary = detached(bits, &cancelled, move || approximation::quotient(sum, root))?;
+    let decimal_scale = match beside_the_division {
+        Some(power) => Some(power.wait(&cancelled)?),
+        None => None,
+    };
     reporter.advance(cost::division(bits));
 
+    reporter.enter(Phase::Checking)?;
+    let checks = hex_check::positions(bits, units_before_checks(digits, threads))
+        .into_iter()
+        .map(|n| hex_check::check(&binary, bits, n, threads, reporter))
+        .collect::<Result<Vec<_>, _>>()?;
+
     reporter.enter(Phase::Conversion)?;
+    let power = match decimal_scale {
+        Some(power) => power,
+        None => {
+            let power = detached(bits, &cancelled, move || {
+                approximation::decimal_scale(digits)
+            })?;
+            reporter.advance(cost::decimal_scale(bits));
+            power
+        }
+    };
+    let scaled = detached(bits, &cancelled, move || {
+        approximation::rescale(binary, &power, bits)
+    })?;
+    reporter.advance(cost::rescale(bits));
     // 3 < pi < 4 and the error is a few units, so x has exactly one digit before the point.
-    decimal::to_decimal(scaled, width, &powers, threads, reporter)
+    let text = decimal::to_decimal(scaled, width, &powers, threads, reporter)?;
+    Ok((text, checks))
 }
 
 /// The estimated cost of [`with_guard_digits`], in the units of [`cost`].
 fn units(digits: u64, threads: usize) -> u64 {
-    let bits = decimal::digits_to_bits(digits);
+    let before = units_before_checks(digits, threads);
+    let bits = approximation::fraction_bits(digits);
+    before + hex_check::units(&hex_check::positions(bits, before))
+}
+
+/// The estimated cost of [`with_guard_digits`] but its checks.
+fn units_before_checks(digits: u64, threads: usize) -> u64 {
+    let bits = approximation::fraction_bits(digits);
     let beside = uses_an_idle_core(threads, bits);
-    // Beside the series, the square root and the powers take no time of their own.
+    // Beside the series, the square root and the powers take no time of their own; beside the
+    // division, nor does 10^D.
     let preparation = if beside {
         0
     } else {
-        cost::square_root(bits) + Powers::units(digits + 1)
+        cost::square_root(bits) + Powers::units(digits + 1) + cost::decimal_scale(bits)
     };
     chudnovsky::progress_units(terms_for(digits), threads)
         + preparation
         + cost::division(bits)
+        + cost::rescale(bits)
         + decimal::units(digits + 1, beside)
 }
 

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::domain::{
     Counts, DigitCount, DigitCounts, EventId, ListQuery, Phase, Stage, Status, Submission,
-    SubmitOutcome, Task, TaskId, TaskPage, Transition, UnknownValue,
+    SubmitOutcome, Task, TaskId, TaskPage, Transition, UnknownValue, Verification,
 };
 
 /// One claimed run of a task. Writes made on its behalf take effect only while the task is still
@@ -412,8 +412,9 @@ impl Storage {
         Ok(fenced(update, run).exec(self.pool()?).await?.rows_affected == 1)
     }
 
-    /// Marks a run done with the n-th digit and the counts of its decimals and, in the same
-    /// transaction, extends the digit store with `decimals` (the first n decimals).
+    /// Marks a run done with the n-th digit, the counts of its decimals and what they were
+    /// checked against (for digits computed by this run) and, in the same transaction, extends
+    /// the digit store with `decimals` (the first n decimals).
     /// `verified_upto` is how much of the store the caller already compared with `decimals`;
     /// whatever the store gained since is compared here.
     pub async fn complete(
@@ -421,12 +422,12 @@ impl Storage {
         run: Run,
         digit: u8,
         counts: DigitCounts,
-        decimals: Option<(&[u8], u64)>,
+        computed: Option<(&[u8], u64, &Verification)>,
     ) -> StorageResult<Option<EventId>> {
         let txn = self.begin_write().await?;
         // Digits first, so the `stored` stage is stamped after them; a run that no longer owns
         // the task rolls them back with the rest.
-        if let Some((decimals, verified_upto)) = decimals {
+        if let Some((decimals, verified_upto, _)) = computed {
             super::digits::extend(&*txn, decimals, verified_upto).await?;
         }
         let completed = transition(
@@ -434,7 +435,11 @@ impl Storage {
             run.task_id,
             Transition::Complete,
             Guard::Run(run.attempt),
-            Detail::Done(digit, counts),
+            Detail::Done(
+                digit,
+                counts,
+                computed.map(|(_, _, verification)| verification),
+            ),
         )
         .await?;
         let Some((_, event)) = completed else {
@@ -603,6 +608,14 @@ fn to_domain(row: task::Model) -> StorageResult<Task> {
             .map(|stored| {
                 DigitCounts::from_stored(stored)
                     .ok_or_else(|| unknown("digit counts", stored.to_owned()))
+            })
+            .transpose()?,
+        verification: row
+            .verification
+            .as_deref()
+            .map(|stored| {
+                Verification::from_stored(stored)
+                    .ok_or_else(|| unknown("verification", stored.to_owned()))
             })
             .transpose()?,
         created_at: row.created_at,

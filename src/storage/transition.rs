@@ -14,7 +14,7 @@ use super::{
     stage_log::insert_event,
     tasks::find,
 };
-use crate::domain::{DigitCounts, EventId, Status, Task, TaskId, Transition};
+use crate::domain::{DigitCounts, EventId, Status, Task, TaskId, Transition, Verification};
 
 /// What a transition writes besides the status.
 pub(super) enum Detail<'a> {
@@ -22,8 +22,9 @@ pub(super) enum Detail<'a> {
     /// For a claim: the instance that runs it, and until when its lease holds.
     Owner(&'a str, DateTime<Utc>),
     Error(&'a str),
-    /// For a completion: the n-th digit and the counts of the n decimals.
-    Done(u8, DigitCounts),
+    /// For a completion: the n-th digit, the counts of the n decimals, and what they were
+    /// checked against when computed here.
+    Done(u8, DigitCounts, Option<&'a Verification>),
 }
 
 /// Whose say-so a transition needs.
@@ -114,10 +115,14 @@ pub(super) async fn transition(
                 .col_expr(Column::LeaseUntil, Expr::value(lease_until));
             None
         }
-        Detail::Done(digit, counts) => {
+        Detail::Done(digit, counts, verification) => {
             update = update
                 .col_expr(Column::Digit, Expr::value(i16::from(digit)))
-                .col_expr(Column::DigitCounts, Expr::value(counts.to_stored()));
+                .col_expr(Column::DigitCounts, Expr::value(counts.to_stored()))
+                .col_expr(
+                    Column::Verification,
+                    Expr::value(verification.map(Verification::to_stored)),
+                );
             None
         }
         Detail::Error(message) => {

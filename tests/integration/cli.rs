@@ -41,34 +41,46 @@ fn pilane_digits_with_timings_prints_each_phase_its_estimated_share_and_its_peak
         "the digits stay alone on stdout"
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let estimated: f64 = ["series", "square root", "division", "conversion"]
-        .iter()
-        .map(|phase| {
-            let line = stderr
-                .lines()
-                .find(|line| line.starts_with(phase))
-                .unwrap_or_else(|| panic!("no {phase} line in {stderr}"));
-            let peak = line
-                .strip_suffix(" MB")
-                .and_then(|rest| rest.split_whitespace().last())
-                .and_then(|megabytes| megabytes.parse::<u64>().ok());
-            assert!(
-                peak.is_some_and(|megabytes| megabytes > 0),
-                "no peak memory in {line:?}"
-            );
-            let share = line
-                .split_whitespace()
-                .rfind(|token| token.ends_with('%'))
-                .and_then(|share| share.strip_suffix('%'))
-                .and_then(|share| share.parse::<f64>().ok());
-            share.unwrap_or_else(|| panic!("no estimated share in {line:?}"))
-        })
-        .sum();
+    let estimated: f64 = [
+        "series",
+        "square root",
+        "division",
+        "checking",
+        "conversion",
+    ]
+    .iter()
+    .map(|phase| {
+        let line = stderr
+            .lines()
+            .find(|line| line.starts_with(phase))
+            .unwrap_or_else(|| panic!("no {phase} line in {stderr}"));
+        let peak = line
+            .strip_suffix(" MB")
+            .and_then(|rest| rest.split_whitespace().last())
+            .and_then(|megabytes| megabytes.parse::<u64>().ok());
+        assert!(
+            peak.is_some_and(|megabytes| megabytes > 0),
+            "no peak memory in {line:?}"
+        );
+        let share = line
+            .split_whitespace()
+            .rfind(|token| token.ends_with('%'))
+            .and_then(|share| share.strip_suffix('%'))
+            .and_then(|share| share.parse::<f64>().ok());
+        share.unwrap_or_else(|| panic!("no estimated share in {line:?}"))
+    })
+    .sum();
     assert!(
         (estimated - 100.0).abs() < 0.5,
         "the estimates add up to {estimated}%"
     );
     assert!(stderr.lines().any(|line| line.starts_with("total")));
+    assert!(
+        stderr
+            .lines()
+            .any(|line| line.starts_with("checked: hexadecimal digits")),
+        "the checks the digits passed are named in {stderr}"
+    );
 }
 
 #[test]

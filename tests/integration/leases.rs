@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use pilane::{
-    domain::{DigitCount, DigitCounts, EventId, Status, Task},
+    domain::{DigitCount, DigitCounts, EventId, Status, Task, Verification},
     storage::{Claim, Fit, Lost, Run, Storage},
 };
 
@@ -74,7 +74,7 @@ async fn a_run_whose_lease_ran_out_changes_nothing_and_its_digits_are_dropped() 
             zombie,
             decimals[19] - b'0',
             DigitCounts::of(decimals),
-            Some((decimals, 0)),
+            Some((decimals, 0, &Verification::default())),
         )
         .await
         .expect("the write runs");
@@ -90,7 +90,7 @@ async fn a_run_whose_lease_ran_out_changes_nothing_and_its_digits_are_dropped() 
             live,
             decimals[19] - b'0',
             DigitCounts::of(decimals),
-            Some((decimals, 0)),
+            Some((decimals, 0, &Verification::default())),
         )
         .await
         .expect("the write runs");

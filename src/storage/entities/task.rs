@@ -22,6 +22,8 @@ pub struct Model {
     pub lost_runs: i32,
     /// The ten digit counts of a done task, comma-separated.
     pub digit_counts: Option<String>,
+    /// What a computed task's digits were checked against, as JSON.
+    pub verification: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,7 @@ impl From<pi::Phase> for Phase {
             pi::Phase::Series => Phase::Series,
             pi::Phase::SquareRoot => Phase::SquareRoot,
             pi::Phase::Division => Phase::Division,
+            pi::Phase::Checking => Phase::Checking,
             pi::Phase::Conversion => Phase::Conversion,
         }
     }

@@ -24,7 +24,7 @@ use super::{
     jobs::{StopReason, StopSignal},
 };
 use crate::{
-    domain::{Change, DigitCounts, EventId, Phase, Stage, Task},
+    domain::{Change, DigitCounts, EventId, HexDigits, Phase, Stage, Task, Verification},
     pi,
     storage::{CHUNK_DIGITS, Run, StorageError},
 };
@@ -95,14 +95,19 @@ impl Job {
         if n <= stored {
             return self.read_from_store().await;
         }
-        let (decimals, counts) = self.compute_on_blocking_lane(signal).await?;
+        let (decimals, counts, mut verification) = self.compute_on_blocking_lane(signal).await?;
         self.progress(ENGINE_SHARE, Phase::Verifying).await?;
-        self.compare_with_store(&decimals, stored, signal).await?;
+        verification.agreed_with_store = self.compare_with_store(&decimals, stored, signal).await?;
         self.stage(Stage::Calculated).await?;
         self.progress(0.98, Phase::Storing).await?;
         let digit = decimals[decimals.len() - 1] - b'0';
         storage
-            .complete(self.run, digit, counts, Some((&decimals, stored)))
+            .complete(
+                self.run,
+                digit,
+                counts,
+                Some((&decimals, stored, &verification)),
+            )
             .await?
             .ok_or(Ended::Lost)
     }
@@ -134,7 +139,7 @@ impl Job {
     async fn compute_on_blocking_lane(
         &self,
         signal: &Arc<StopSignal>,
-    ) -> Result<(Vec<u8>, DigitCounts), Ended> {
+    ) -> Result<(Vec<u8>, DigitCounts, Verification), Ended> {
         let n = self.task.n.get();
         let (started_tx, mut started_rx) = oneshot::channel::<()>();
         let (progress_tx, mut progress_rx) = watch::channel(pi::Progress {
@@ -153,19 +158,38 @@ impl Job {
             let _entered = span.enter();
             let _ = started_tx.send(());
             let started = Instant::now();
-            let decimals = pi::decimals(n, options, &control);
+            let computed = pi::compute(n, options, &control);
             let elapsed = started.elapsed();
-            let decimals = decimals.map_err(|_| {
+            let pi::Computed {
+                decimals,
+                hex_checks,
+            } = computed.map_err(|err| match err {
                 // The engine stops only when the signal has a reason.
-                Ended::Stopped(control.signal.reason().unwrap_or(StopReason::Shutdown))
+                pi::EngineError::Cancelled => {
+                    Ended::Stopped(control.signal.reason().unwrap_or(StopReason::Shutdown))
+                }
+                pi::EngineError::CheckFailed(mismatch) => {
+                    Ended::Failed(format!("The computed value failed its check: {mismatch}."))
+                }
             })?;
-            pi::verify_known_checksums(&decimals).map_err(|mismatch| {
+            let checksum_digits = pi::verify_known_checksums(&decimals).map_err(|mismatch| {
                 Ended::Failed(format!(
                     "The computed digits failed verification: {mismatch}."
                 ))
             })?;
+            let verification = Verification {
+                checksum_digits,
+                hex: hex_checks
+                    .into_iter()
+                    .map(|check| HexDigits {
+                        position: check.position,
+                        digits: check.digits,
+                    })
+                    .collect(),
+                agreed_with_store: 0,
+            };
             let counts = DigitCounts::of(&decimals);
-            Ok::<_, Ended>((decimals, counts, elapsed))
+            Ok::<_, Ended>((decimals, counts, verification, elapsed))
         });
         let mut ticks = tokio::time::interval(PROGRESS_INTERVAL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -188,7 +212,7 @@ impl Job {
                 }
             }
         };
-        let (decimals, counts, elapsed) = joined.map_err(|join_error| {
+        let (decimals, counts, verification, elapsed) = joined.map_err(|join_error| {
             Ended::Failed(format!("The computation crashed: {join_error}."))
         })??;
         metrics::counter!("pilane_digits_computed_total").increment(n);
@@ -200,16 +224,17 @@ impl Job {
         {
             warn!(error = %err, "could not keep the engine's speed");
         }
-        Ok((decimals, counts))
+        Ok((decimals, counts, verification))
     }
 
-    /// The new digits must agree exactly with every digit already stored.
+    /// The new digits must agree exactly with every digit already stored; returns how many
+    /// were compared.
     async fn compare_with_store(
         &self,
         decimals: &[u8],
         stored: u64,
         signal: &StopSignal,
-    ) -> Result<(), Ended> {
+    ) -> Result<u64, Ended> {
         let overlap = stored.min(decimals.len() as u64);
         let mut index = 0;
         while index * CHUNK_DIGITS < overlap {
@@ -239,7 +264,7 @@ impl Job {
             }
             index += 1;
         }
-        Ok(())
+        Ok(overlap)
     }
 
     /// Logs a stage of this run; [`Ended::Lost`] when the run no longer owns the task.

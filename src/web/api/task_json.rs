@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use crate::domain::{DigitCounts, StageEvent, Status, Task, TaskId};
+use crate::domain::{DigitCounts, StageEvent, Status, Task, TaskId, Verification};
 
 /// A task as the API shows it.
 #[derive(Debug, serde::Serialize)]
@@ -15,6 +15,9 @@ pub(super) struct TaskJson {
     digit: Option<u8>,
     /// How many of each digit 0-9 the n decimals hold, once done.
     digit_counts: Option<DigitCounts>,
+    /// What the digits were checked against when this task computed them; absent when they
+    /// were read from the verified store.
+    verification: Option<Verification>,
     error: Option<String>,
     attempt: i32,
     lost_runs: i32,
@@ -44,6 +47,7 @@ impl TaskJson {
             phase: task.phase.map(|phase| phase.as_str()),
             digit: task.digit,
             digit_counts: task.digit_counts,
+            verification: task.verification,
             error: task.error,
             attempt: task.attempt,
             lost_runs: task.lost_runs,

@@ -11,6 +11,7 @@ pub mod search;
 pub mod task_form;
 pub mod task_page;
 pub mod task_table;
+pub mod verification;
 
 #[cfg(test)]
 mod tests;

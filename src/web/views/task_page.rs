@@ -3,6 +3,7 @@ use std::time::Duration;
 use maud::{Markup, html};
 
 use super::components::{actions, duration, progress, status_badge, time};
+use super::verification::checks;
 use crate::domain::{Stage, StageEvent, Status, Task, group_thousands};
 
 /// The live part of a task's page: status, progress, the n-th digit, any error, and the stage
@@ -25,6 +26,7 @@ pub fn task_detail(task: &Task, stages: &[StageEvent], estimate: Option<Duration
             @if let Some(error) = &task.error {
                 p.error role="alert" { (error) }
             }
+            (checks(task))
             (timeline(stages))
         }
     }

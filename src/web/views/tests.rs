@@ -10,7 +10,9 @@ use super::{
     task_page::task_detail,
     task_table::{TablePage, task_row, task_table},
 };
-use crate::domain::{DigitCount, EventId, Phase, Stage, StageEvent, Status, Task, TaskId};
+use crate::domain::{
+    DigitCount, EventId, HexDigits, Phase, Stage, StageEvent, Status, Task, TaskId, Verification,
+};
 
 fn task(id: i64, n: u64, status: Status) -> Task {
     let at = Utc
@@ -28,6 +30,7 @@ fn task(id: i64, n: u64, status: Status) -> Task {
         attempt: 0,
         lost_runs: 0,
         digit_counts: None,
+        verification: None,
         created_at: at,
         updated_at: at,
         started_at: None,
@@ -115,6 +118,36 @@ fn a_done_task_shows_its_digit_and_its_timeline() {
         detail.contains("250 ms"),
         "the time between stages: {detail}"
     );
+}
+
+#[test]
+fn a_done_task_says_how_its_digits_were_checked_and_a_stored_one_where_they_came_from() {
+    let mut computed = task(6, 200_000, Status::Done);
+    computed.verification = Some(Verification {
+        checksum_digits: 100_000,
+        hex: vec![HexDigits {
+            position: 160_001,
+            digits: "0A1B2C3D".to_owned(),
+        }],
+        agreed_with_store: 20_000,
+    });
+    let detail = task_detail(&computed, &[], None).into_string();
+    for sentence in [
+        "How these digits were checked",
+        "The first 100,000 match the published SHA-256 checksum",
+        "<code>0A1B2C3D</code> from position 160,001, as Bellard's formula gives them on its own",
+        "The first 20,000 agree with the digits already stored",
+    ] {
+        assert!(detail.contains(sentence), "{sentence} in {detail}");
+    }
+
+    let stored = task(7, 1_000, Status::Done);
+    let detail = task_detail(&stored, &[], None).into_string();
+    assert!(detail.contains("Read from the verified store"), "{detail}");
+
+    let running = task(8, 1_000, Status::Running);
+    let detail = task_detail(&running, &[], None).into_string();
+    assert!(!detail.contains("checked"), "{detail}");
 }
 
 #[test]

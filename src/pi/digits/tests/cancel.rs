@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::Recorder;
-use crate::pi::control::{Cancelled, Control, Phase, Progress};
+use crate::pi::control::{Control, EngineError, Phase, Progress};
 use crate::pi::digits::{Options, decimals};
 
 #[test]
@@ -14,7 +14,7 @@ fn a_precancelled_computation_stops_before_any_work() {
     let recorder = Recorder::new(Some(0));
     assert_eq!(
         decimals(1_000_000, Options { threads: 2 }, &recorder),
-        Err(Cancelled)
+        Err(EngineError::Cancelled)
     );
     assert_eq!(recorder.reports(), []);
 }
@@ -25,7 +25,7 @@ fn cancelling_after_the_first_report_stops_the_series_at_once() {
         let recorder = Recorder::new(Some(1));
         assert_eq!(
             decimals(1_000_000, Options { threads }, &recorder),
-            Err(Cancelled)
+            Err(EngineError::Cancelled)
         );
         assert_eq!(recorder.reports().len(), 1, "{threads} thread(s)");
     }
@@ -37,7 +37,7 @@ fn cancelling_during_the_series_stops_before_the_square_root() {
         let recorder = Recorder::new(Some(10));
         assert_eq!(
             decimals(1_000_000, Options { threads }, &recorder),
-            Err(Cancelled)
+            Err(EngineError::Cancelled)
         );
         let reports = recorder.reports();
         assert!(reports.len() >= 10);
@@ -56,7 +56,7 @@ fn a_hundred_million_digit_computation_cancelled_early_returns_long_before_it_co
     let recorder = Recorder::new(Some(2));
     assert_eq!(
         decimals(100_000_000, Options { threads: 2 }, &recorder),
-        Err(Cancelled)
+        Err(EngineError::Cancelled)
     );
     assert!(recorder.reports().iter().all(|p| p.fraction < 0.01));
 }
@@ -128,7 +128,7 @@ fn a_cancel_during_the_division_returns_before_the_division_could_have_finished(
     let watch = DivisionWatch::new(true);
     let outcome = decimals(n, Options { threads: 1 }, &watch);
     let returned = Instant::now();
-    assert_eq!(outcome, Err(Cancelled));
+    assert_eq!(outcome, Err(EngineError::Cancelled));
     let started = watch
         .division
         .lock()

@@ -22,7 +22,8 @@ fn progress_rises_through_the_phases_in_order_to_one() {
             Phase::Series => 0,
             Phase::SquareRoot => 1,
             Phase::Division => 2,
-            Phase::Conversion => 3,
+            Phase::Checking => 3,
+            Phase::Conversion => 4,
         };
         let phases: Vec<_> = reports.iter().map(|p| order(p.phase)).collect();
         assert!(phases.is_sorted(), "{threads} thread(s): {phases:?}");
@@ -72,15 +73,16 @@ fn reports_never_overlap_even_from_several_threads() {
 
 #[test]
 fn progress_follows_the_cost_of_the_work_not_the_count_of_steps() {
-    // Half the bar is reached near half the estimated work: the series of a big computation is
-    // most of its cost, so half the bar falls inside it, not at its end.
+    // A third of the bar is reached near a third of the estimated work: the series of a big
+    // computation is the biggest part of its cost, so a third of the bar falls inside it, not at
+    // its end.
     let recorder = Recorder::new(None);
     decimals(300_000, Options { threads: 1 }, &recorder).expect("not cancelled");
     let reports = recorder.reports();
     let halfway = reports
         .iter()
-        .find(|progress| progress.fraction >= 0.5)
-        .expect("the bar passes half way");
+        .find(|progress| progress.fraction >= 1.0 / 3.0)
+        .expect("the bar passes a third of the way");
     assert_eq!(halfway.phase, Phase::Series, "{reports:?}");
     let conversion = reports
         .iter()
