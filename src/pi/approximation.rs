@@ -1,14 +1,16 @@
-//! $\pi \cdot 10^D$ as an integer, by way of $\pi \cdot 2^B$: the Chudnovsky series, one integer
-//! square root and one integer division give pi in binary, whose bits can be checked on their
-//! own before one multiplication by $10^D$ scales it to decimal. How many terms, how many bits,
-//! and the error of each step.
+//! $\pi \cdot 2^B$ as an integer: the Chudnovsky series, one integer square root and one integer
+//! division give pi in binary, whose bits can be checked on their own ([`super::hex_check`])
+//! before the conversion scales it to decimal. How many terms, how many bits, and the error of
+//! each step.
 //!
-//! Computing in binary first costs one multiplication at full size (about 3% of the time at
-//! $10^8$ digits) and saves the power $10^{2D}$ the square root needed before: what it buys is a
-//! result whose bits are pi's bits, which [`super::hex_check`] compares with Bellard's formula.
+//! The conversion writes $x = \lfloor y \cdot 10^D / 2^B \rfloor$ (see
+//! [`super::decimal::binary_to_decimal`]), and $|x - \pi \cdot 10^D| < 2$ = [`ERROR_BOUND`]:
+//! the error of $y$, below 2, shrinks by $10^D / 2^B \le 2^{-65}$, and the floor adds less
+//! than 1. Computing in binary first costs about one multiplication at full size and saves the
+//! power $10^{2D}$ the square root of $10005 \cdot 10^{2D}$ needed before.
 
 use malachite::Natural;
-use malachite::base::num::arithmetic::traits::{FloorSqrt, Pow};
+use malachite::base::num::arithmetic::traits::FloorSqrt;
 use malachite::base::num::logic::traits::SignificantBits;
 
 use super::chudnovsky::SeriesSum;
@@ -20,7 +22,7 @@ const DIGITS_PER_TERM: f64 = 14.181_647_462_725_477;
 /// the division; they make the truncation error $2^{-62}$ at most.
 const DIVISION_GUARD_BITS: u64 = 64;
 
-/// [`rescale`] is within this many units of $\pi \cdot 10^D$ (strictly less).
+/// The decimal value is within this many units of $\pi \cdot 10^D$ (strictly less).
 pub(crate) const ERROR_BOUND: u64 = 2;
 
 /// Bits of the binary result beyond those of $10^D$: they make its error, scaled to decimal,
@@ -93,24 +95,6 @@ pub(crate) fn quotient(sum: SeriesSum, root: Natural) -> Natural {
     };
     let t = sum.t >> cut;
     Natural::from(426_880u32) * root * q / t
-}
-
-/// $x = \lfloor y \cdot 10^D / 2^B \rfloor$, with $|x - \pi \cdot 10^D| < 2$: the error of
-/// $y$ shrinks by $10^D / 2^B \le 2^{-65}$ and the floor adds less than 1. `power` is $10^D$.
-///
-/// # Worst-case complexity
-/// $T(n) = O(n \log n \log\log n)$
-///
-/// $M(n) = O(n)$
-///
-/// where $n$ is $D$: one multiplication of $n$-digit numbers.
-pub(crate) fn rescale(binary: Natural, power: &Natural, fraction_bits: u64) -> Natural {
-    (binary * power) >> fraction_bits
-}
-
-/// $10^D$, for [`rescale`].
-pub(crate) fn decimal_scale(digits: u64) -> Natural {
-    Natural::from(10u32).pow(digits)
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //! and the square root, the division and the conversion are priced by the size they work on.
 //! The constants were fitted to `pilane digits N --timings --threads 1` on the reference machine
 //! (see docs/PERFORMANCE.md) at $10^6$ and $10^7$ digits; only their ratios matter, so a faster
-//! or slower machine shows the same bar, and time estimates come from a measured rate.
+//! or slower machine shows the same bar, and time estimates come from a measured rate. On two
+//! threads, [`time_weight`] turns each phase's work into time.
+
+use super::control::Phase;
 
 /// One term of the series at a leaf: its factors and a share of the small multiplications.
 const LEAF_NS_PER_TERM: f64 = 1_100.0;
@@ -31,10 +34,39 @@ const POWER_NS: f64 = 0.016;
 /// Multiplying the binary result by $10^D$, per [`scaled`] bit of either.
 const RESCALE_NS: f64 = 0.024;
 /// One squaring of a term of Bellard's formula, per term and bit of its exponent. Fitted to
-/// `--timings --threads 1` at $10^7$ (20.8% of the time for an estimated 11.5% at 1.0).
-const BELLARD_NS_PER_SQUARING: f64 = 2.0;
+/// `--timings` at $10^8$ and $3 \cdot 10^8$ on 1 and 2 threads (at 2.3, the check took 11.4–12.6%
+/// of the time for an estimated 10.6%).
+const BELLARD_NS_PER_SQUARING: f64 = 2.7;
 /// Turning a small number into decimal text, per [`scaled`] bit.
 const TEXT_NS: f64 = 0.32;
+
+/// How long a unit of each phase takes on two threads, in thousandths of a unit on one: the
+/// inverse of the phase's speed-up, fitted to `--timings` at $10^8$ on 1 and 2 threads (the
+/// series 1.55 times as fast, the check 1.93, the conversion 1.80, with its one multiplication
+/// on one core). The division runs on one core and the square root either beside the series,
+/// where it costs no time, or alone. These 2-core machines never measured more threads: they
+/// count as two.
+pub(crate) fn time_weight(phase: Phase, threads: usize) -> u64 {
+    if threads < 2 {
+        return 1000;
+    }
+    match phase {
+        Phase::Series => 645,
+        Phase::Checking => 518,
+        Phase::Conversion => 556,
+        Phase::SquareRoot | Phase::Division => 1000,
+    }
+}
+
+/// `units` of work weighed by `weight` thousandths.
+pub(crate) fn weigh(units: u64, weight: u64) -> u64 {
+    (u128::from(units) * u128::from(weight) / 1000) as u64
+}
+
+/// `units` of `phase`'s work as time on `threads` threads.
+pub(crate) fn timed(phase: Phase, threads: usize, units: u64) -> u64 {
+    weigh(units, time_weight(phase, threads))
+}
 
 /// The many multiplications of the series and of the conversion grow as $b^{1.28}$ on `bits`-bit
 /// numbers: fast multiplication's $b \log b$, and the caches its working set outgrows.

@@ -11,16 +11,21 @@
 //!
 //! A level whose power divides several parts also keeps the power's reciprocal, computed once
 //! with the power: each of its splits is then a Barrett reduction (two multiplications and at
-//! most two corrections) instead of a full division, which costs about four. The top level
-//! splits once, so its reciprocal pays only when computed on a core that is idle anyway: with two
-//! threads and a number big enough to detach, the driver computes it beside the division. At $10^7$ digits on two threads that
-//! halves the conversion.
+//! most two corrections) instead of a full division, which costs about four.
+//!
+//! The engine's result is binary, $y \approx \pi \cdot 2^B$, and what is written is
+//! $x = \lfloor y \cdot 10^{D} / 2^B \rfloor$. [`binary_to_decimal`] never forms $x$: its top
+//! split, by $10^{\ell}$, is two multiplications of the binary fraction,
+//! $z = y \cdot 10^{D - \ell}$, then the high part $\lfloor z / 2^B \rfloor$ and the low part
+//! $\lfloor (z \bmod 2^B) \cdot 10^{\ell} / 2^B \rfloor$, which are exactly $x$'s quotient and
+//! remainder by $10^{\ell}$. That costs about one full-size multiplication, where forming $x$
+//! and dividing it would cost about three, and it never holds a double-size product.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::thread;
 
 use malachite::Natural;
-use malachite::base::num::arithmetic::traits::{DivMod, Pow, PowerOf2, Square};
+use malachite::base::num::arithmetic::traits::{DivMod, ModPowerOf2Assign, Pow, PowerOf2, Square};
 use malachite::base::num::basic::traits::One;
 use malachite::base::num::logic::traits::SignificantBits;
 
@@ -48,29 +53,24 @@ pub(crate) struct Powers {
     table: Vec<Arc<Divisor>>,
 }
 
-/// A power of ten that splits numbers, with its reciprocal once computed.
+/// A power of ten that splits numbers, with its reciprocal where it splits several.
 struct Divisor {
     power: Natural,
-    /// $\lfloor 4^k / p \rfloor$ for the power $p$ of $k$ bits. Set at most once, possibly by
-    /// another thread while the power is shared (see [`Powers::compute_top_reciprocal`]).
-    reciprocal: OnceLock<Natural>,
+    /// $\lfloor 4^k / p \rfloor$ for the power $p$ of $k$ bits.
+    reciprocal: Option<Natural>,
 }
 
 impl Divisor {
     fn new(power: Natural, with_reciprocal: bool) -> Divisor {
-        let reciprocal = OnceLock::new();
-        if with_reciprocal {
-            let _ = reciprocal.set(reciprocal_of(&power));
-        }
+        let reciprocal = with_reciprocal.then(|| reciprocal_of(&power));
         Divisor { power, reciprocal }
     }
 
-    /// The quotient and remainder of `x` by the power: by its reciprocal if `by_reciprocal`
-    /// (which requires it computed) and `x` is below $4^k$, as every part split by this power
-    /// is; by division otherwise.
-    fn div_mod(&self, x: Natural, by_reciprocal: bool) -> (Natural, Natural) {
+    /// The quotient and remainder of `x` by the power: by its reciprocal if it has one and `x`
+    /// is below $4^k$, as every part split by this power is; by division otherwise.
+    fn div_mod(&self, x: Natural) -> (Natural, Natural) {
         let k = self.power.significant_bits();
-        let reciprocal = self.reciprocal.get().filter(|_| by_reciprocal);
+        let reciprocal = self.reciprocal.as_ref();
         let Some(reciprocal) = reciprocal.filter(|_| x.significant_bits() <= 2 * k) else {
             return x.div_mod(&self.power);
         };
@@ -139,16 +139,6 @@ impl Powers {
             })
             .sum()
     }
-
-    /// Computes the reciprocal of the top level's power, which splits only once: it costs about
-    /// one division and saves about half of one, so it is worth computing only on a core that
-    /// is otherwise idle. The powers may be shared with a conversion meanwhile, which then
-    /// divides the plain way.
-    pub(crate) fn compute_top_reciprocal(&self) {
-        if let Some(top) = self.table.last() {
-            top.reciprocal.get_or_init(|| reciprocal_of(&top.power));
-        }
-    }
 }
 
 /// How many powers split a number of `width` digits down to leaves of `leaf` digits.
@@ -182,14 +172,81 @@ pub(crate) fn digits_to_bits(digits: u64) -> u64 {
     (digits as f64 * BITS_PER_DIGIT).ceil() as u64
 }
 
+/// $10^{D - \ell}$ for $D$ = `width` − 1 and the top split's $10^{\ell}$ (or $10^D$ where
+/// `width` needs no split): what [`binary_to_decimal`] multiplies the binary fraction by first.
+/// It does not depend on the binary fraction, so it can be computed beside the division.
+pub(crate) fn high_scale(width: u64) -> Natural {
+    Natural::from(10u32).pow(high_scale_digits(width))
+}
+
+fn high_scale_digits(width: u64) -> u64 {
+    let digits = width.saturating_sub(1);
+    split_point(width, leaf_for(width)).map_or(digits, |(_, low)| digits - low)
+}
+
+/// The estimated cost of [`high_scale`].
+pub(crate) fn high_scale_units(width: u64) -> u64 {
+    cost::decimal_scale(digits_to_bits(high_scale_digits(width)))
+}
+
+/// $\lfloor y \cdot 10^{w - 1} / 2^B \rfloor$ for `fraction_bits` = $B$, as exactly `width` = $w$
+/// decimal digits, zeros in front where it has fewer, on up to `threads` threads; `scale` must
+/// be [`high_scale`]`(width)` and `powers` [`Powers::for_width`]`(width)`.
+///
+/// # Errors
+/// [`Cancelled`] when `reporter` asks to stop.
+///
+/// # Panics
+/// If the number has more than `width` digits.
+pub(crate) fn binary_to_decimal(
+    y: Natural,
+    fraction_bits: u64,
+    scale: Natural,
+    width: u64,
+    powers: &Powers,
+    threads: usize,
+    reporter: &Reporter<'_>,
+) -> Result<Vec<u8>, Cancelled> {
+    let mut out = vec![b'0'; width as usize];
+    let cancelled = || reporter.is_cancelled();
+    let bits = y.significant_bits();
+    let Some((level, low_width)) = split_point(width, powers.leaf) else {
+        let x = detached(bits, &cancelled, move || (y * scale) >> fraction_bits)?;
+        reporter.advance(cost::rescale(bits));
+        fill(x, &mut out, powers, threads.max(1), reporter)?;
+        return Ok(out);
+    };
+    let divisor = Arc::clone(&powers.table[level]);
+    let (high, low) = detached(bits, &cancelled, move || {
+        // In place where it can be: each number goes as soon as it is used.
+        let mut z = y * scale;
+        let high = &z >> fraction_bits;
+        z.mod_power_of_2_assign(fraction_bits);
+        (high, (z * &divisor.power) >> fraction_bits)
+    })?;
+    reporter.advance(cost::rescale(bits));
+    fill_parts(
+        high,
+        low,
+        &mut out,
+        low_width,
+        powers,
+        threads.max(1),
+        reporter,
+    )?;
+    Ok(out)
+}
+
 /// `x` as exactly `width` decimal digits, zeros in front where it has fewer, on up to `threads`
-/// threads; `powers` must be [`Powers::for_width`] of at least `width`.
+/// threads; `powers` must be [`Powers::for_width`] of at least `width`. The plain conversion of
+/// an integer, which [`binary_to_decimal`] does below its top split.
 ///
 /// # Errors
 /// [`Cancelled`] when `reporter` asks to stop.
 ///
 /// # Panics
 /// If `x` has more than `width` digits.
+#[cfg(test)]
 pub(crate) fn to_decimal(
     x: Natural,
     width: u64,
@@ -202,21 +259,25 @@ pub(crate) fn to_decimal(
     Ok(out)
 }
 
-/// The estimated cost of [`to_decimal`] for `width` digits, with the powers of
-/// [`Powers::for_width`], and the top one's reciprocal (see [`Powers::compute_top_reciprocal`])
-/// if `top_by_reciprocal`.
-pub(crate) fn units(width: u64, top_by_reciprocal: bool) -> u64 {
+/// The estimated cost of [`binary_to_decimal`] for `width` digits and `fraction_bits` bits,
+/// with the powers of [`Powers::for_width`].
+pub(crate) fn units(width: u64, fraction_bits: u64) -> u64 {
     let leaf = leaf_for(width);
-    units_with(width, leaf, level_count(width, leaf), top_by_reciprocal)
+    let levels = level_count(width, leaf);
+    let parts = match split_point(width, leaf) {
+        None => cost::conversion_text(digits_to_bits(width)),
+        Some((_, low)) => units_with(width - low, leaf, levels) + units_with(low, leaf, levels),
+    };
+    cost::rescale(fraction_bits) + parts
 }
 
-fn units_with(width: u64, leaf: u64, levels: usize, top_by_reciprocal: bool) -> u64 {
+fn units_with(width: u64, leaf: u64, levels: usize) -> u64 {
     match split_point(width, leaf) {
         None => cost::conversion_text(digits_to_bits(width)),
         Some((level, low)) => {
-            split_units(width, top_by_reciprocal || level + 1 < levels)
-                + units_with(width - low, leaf, levels, top_by_reciprocal)
-                + units_with(low, leaf, levels, top_by_reciprocal)
+            split_units(width, level + 1 < levels)
+                + units_with(width - low, leaf, levels)
+                + units_with(low, leaf, levels)
         }
     }
 }
@@ -250,14 +311,28 @@ fn fill(
         return Ok(());
     };
     let divisor = Arc::clone(&powers.table[level]);
-    // Read once: the progress charged must be for the way the split is actually done.
-    let by_reciprocal = divisor.reciprocal.get().is_some();
+    let by_reciprocal = divisor.reciprocal.is_some();
     let (high, low) = detached(
         x.significant_bits(),
         &|| reporter.is_cancelled(),
-        move || divisor.div_mod(x, by_reciprocal),
+        move || divisor.div_mod(x),
     )?;
     reporter.advance(split_units(width, by_reciprocal));
+    fill_parts(high, low, out, low_width, powers, threads, reporter)
+}
+
+/// Writes the two parts of a split of `out.len()` digits, the low one `low_width` digits wide:
+/// at the same time on threads of their own where the part is big enough.
+fn fill_parts(
+    high: Natural,
+    low: Natural,
+    out: &mut [u8],
+    low_width: u64,
+    powers: &Powers,
+    threads: usize,
+    reporter: &Reporter<'_>,
+) -> Result<(), Cancelled> {
+    let width = out.len() as u64;
     let (high_out, low_out) = out.split_at_mut((width - low_width) as usize);
     if threads >= 2 && width >= PARALLEL_MIN_DIGITS {
         let high_threads = threads / 2;
@@ -281,14 +356,12 @@ fn fill(
 mod tests {
     use super::*;
     use crate::pi::control::Unobserved;
+    use malachite::base::num::arithmetic::traits::ModPowerOf2;
     use malachite::base::num::basic::traits::Zero;
 
     fn decimal(x: &Natural, width: u64, threads: usize) -> Vec<u8> {
         let reporter = Reporter::new(&Unobserved, 1);
         let powers = Powers::for_width(width);
-        if threads >= 2 {
-            powers.compute_top_reciprocal();
-        }
         to_decimal(x.clone(), width, &powers, threads, &reporter)
             .expect("nothing cancels an unobserved conversion")
     }
@@ -319,6 +392,36 @@ mod tests {
                     decimal(&x, width, threads) == plain,
                     "width {width}, {threads} thread(s)"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn a_binary_fraction_converts_to_the_digits_of_its_full_product() {
+        let ten = Natural::from(10u32);
+        for width in [1, 7, LEAF_DIGITS, LEAF_DIGITS + 1, 5 * LEAF_DIGITS + 3] {
+            let digits = width - 1;
+            let fraction_bits = digits_to_bits(digits) + 66;
+            // pi-like: 3.something in binary, with every bit of the fraction in play.
+            let y = (Natural::from(3u32) << fraction_bits)
+                + Natural::from(7u32)
+                    .pow(fraction_bits)
+                    .mod_power_of_2(fraction_bits);
+            let plain = (&y * (&ten).pow(digits)) >> fraction_bits;
+            let expected = decimal(&plain, width, 1);
+            for threads in [1, 2] {
+                let reporter = Reporter::new(&Unobserved, 1);
+                let converted = binary_to_decimal(
+                    y.clone(),
+                    fraction_bits,
+                    high_scale(width),
+                    width,
+                    &Powers::for_width(width),
+                    threads,
+                    &reporter,
+                )
+                .expect("nothing cancels an unobserved conversion");
+                assert!(converted == expected, "width {width}, {threads} thread(s)");
             }
         }
     }
@@ -370,7 +473,7 @@ mod tests {
                 scattered,
             ] {
                 assert_eq!(
-                    divisor.div_mod(x.clone(), true),
+                    divisor.div_mod(x.clone()),
                     (&x).div_mod(&power),
                     "10^{digits} into {x}"
                 );

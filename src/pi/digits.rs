@@ -101,7 +101,7 @@ fn decimals_with_guard(
     mut guard: u64,
 ) -> Result<Computed, EngineError> {
     let threads = options.threads.max(1);
-    let reporter = Reporter::new(control, units(n + guard, threads));
+    let reporter = Reporter::for_threads(control, units(n + guard, threads), threads);
     reporter.check()?;
     if n == 0 {
         reporter.finish();
@@ -134,8 +134,8 @@ fn decimals_with_guard(
 /// The square root and the conversion's powers of ten do not depend on the series: with two
 /// threads or more, and numbers big enough to detach, they are computed on a thread of their
 /// own while the series runs, which fills the cores the series leaves idle near the root of its
-/// tree. The division runs on one core; beside it, the other computes the reciprocal of the
-/// conversion's top power and $10^D$. The binary result is checked at the positions
+/// tree. The division runs on one core; beside it, the other computes the power of ten the
+/// conversion's top split multiplies by. The binary result is checked at the positions
 /// [`hex_check::positions`] chooses before it is scaled to decimal and converted. Every big step
 /// is [`detached`], so a cancel is seen within milliseconds at any size.
 fn with_guard_digits(
@@ -164,69 +164,74 @@ fn with_guard_digits(
     }
 
     reporter.enter(Phase::Division)?;
-    let beside_the_division = beside.then(|| {
-        let powers = powers.clone();
-        detach::start(move || {
-            powers.compute_top_reciprocal();
-            approximation::decimal_scale(digits)
-        })
-    });
+    let beside_the_division = beside.then(|| detach::start(move || decimal::high_scale(width)));
     let binary = detached(bits, &cancelled, move || approximation::quotient(sum, root))?;
-    let decimal_scale = match beside_the_division {
+    let high_scale = match beside_the_division {
         Some(power) => Some(power.wait(&cancelled)?),
         None => None,
     };
     reporter.advance(cost::division(bits));
 
     reporter.enter(Phase::Checking)?;
-    let checks = hex_check::positions(bits, units_before_checks(digits, threads))
+    let checks = check_positions(digits, threads)
         .into_iter()
         .map(|n| hex_check::check(&binary, bits, n, threads, reporter))
         .collect::<Result<Vec<_>, _>>()?;
 
     reporter.enter(Phase::Conversion)?;
-    let power = match decimal_scale {
-        Some(power) => power,
+    let scale = match high_scale {
+        Some(scale) => scale,
         None => {
-            let power = detached(bits, &cancelled, move || {
-                approximation::decimal_scale(digits)
-            })?;
-            reporter.advance(cost::decimal_scale(bits));
-            power
+            let scale = detached(bits, &cancelled, move || decimal::high_scale(width))?;
+            reporter.advance(decimal::high_scale_units(width));
+            scale
         }
     };
-    let scaled = detached(bits, &cancelled, move || {
-        approximation::rescale(binary, &power, bits)
-    })?;
-    reporter.advance(cost::rescale(bits));
     // 3 < pi < 4 and the error is a few units, so x has exactly one digit before the point.
-    let text = decimal::to_decimal(scaled, width, &powers, threads, reporter)?;
+    let text = decimal::binary_to_decimal(binary, bits, scale, width, &powers, threads, reporter)?;
     Ok((text, checks))
 }
 
-/// The estimated cost of [`with_guard_digits`], in the units of [`cost`].
+/// The estimated time of [`with_guard_digits`], in the units of [`cost`] weighed by
+/// [`cost::time_weight`].
 fn units(digits: u64, threads: usize) -> u64 {
-    let before = units_before_checks(digits, threads);
-    let bits = approximation::fraction_bits(digits);
-    before + hex_check::units(&hex_check::positions(bits, before))
+    let checks = hex_check::units(&check_positions(digits, threads));
+    units_before_checks(digits, threads) + cost::timed(Phase::Checking, threads, checks)
 }
 
-/// The estimated cost of [`with_guard_digits`] but its checks.
+/// Where [`with_guard_digits`] checks its binary result: its budget is a share of the time of
+/// the rest, and a unit of the check takes less time on more threads.
+fn check_positions(digits: u64, threads: usize) -> Vec<u64> {
+    let rest = units_before_checks(digits, threads);
+    let weight = cost::time_weight(Phase::Checking, threads);
+    let bits = approximation::fraction_bits(digits);
+    hex_check::positions(bits, cost::weigh(rest, 1_000_000 / weight))
+}
+
+/// The estimated time of [`with_guard_digits`] but its checks.
 fn units_before_checks(digits: u64, threads: usize) -> u64 {
     let bits = approximation::fraction_bits(digits);
     let beside = uses_an_idle_core(threads, bits);
+    let timed = |phase, units| cost::timed(phase, threads, units);
     // Beside the series, the square root and the powers take no time of their own; beside the
-    // division, nor does 10^D.
-    let preparation = if beside {
-        0
+    // division, nor does the top split's power.
+    let (preparation, high_scale) = if beside {
+        (0, 0)
     } else {
-        cost::square_root(bits) + Powers::units(digits + 1) + cost::decimal_scale(bits)
+        (
+            cost::square_root(bits) + Powers::units(digits + 1),
+            decimal::high_scale_units(digits + 1),
+        )
     };
-    chudnovsky::progress_units(terms_for(digits), threads)
-        + preparation
-        + cost::division(bits)
-        + cost::rescale(bits)
-        + decimal::units(digits + 1, beside)
+    timed(
+        Phase::Series,
+        chudnovsky::progress_units(terms_for(digits), threads),
+    ) + timed(Phase::SquareRoot, preparation)
+        + timed(Phase::Division, cost::division(bits))
+        + timed(
+            Phase::Conversion,
+            high_scale + decimal::units(digits + 1, bits),
+        )
 }
 
 /// Whether work that does not depend on the step in progress runs beside it, on a thread of its

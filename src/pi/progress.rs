@@ -4,12 +4,15 @@
 //! Every phase states its work in the same unit, the estimated nanoseconds one core of the
 //! reference machine spends on it (see [`super::cost`]), so the fraction follows the real cost of
 //! the phases rather than their count, and the bar moves evenly from the series to the
-//! conversion.
+//! conversion. On two threads a unit of a phase that runs in halves at once takes less time than
+//! one of a phase on one core: each unit is weighed by its phase's measured speed-up
+//! ([`cost::time_weight`]), so the bar follows time, not work.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::control::{Cancelled, Control, Phase, Progress};
+use super::cost;
 
 /// Reports per computation, at most, apart from phase changes: enough for a smooth bar, few
 /// enough to cost nothing.
@@ -17,16 +20,29 @@ const STEPS: u64 = 512;
 
 pub(crate) struct Reporter<'a> {
     control: &'a dyn Control,
+    threads: usize,
+    /// What a unit of work of the phase in progress takes in time, in thousandths of a unit
+    /// (see [`cost::time_weight`]).
+    weight: AtomicU64,
     total: AtomicU64,
     done: AtomicU64,
     last: Mutex<Option<Progress>>,
 }
 
 impl<'a> Reporter<'a> {
-    /// A reporter for `total` units of work.
+    /// A reporter for `total` units of work on one thread.
+    #[cfg(test)]
     pub(crate) fn new(control: &'a dyn Control, total: u64) -> Self {
+        Self::for_threads(control, total, 1)
+    }
+
+    /// A reporter for `total` units of time (work weighed by [`cost::time_weight`]) on `threads`
+    /// threads.
+    pub(crate) fn for_threads(control: &'a dyn Control, total: u64, threads: usize) -> Self {
         Reporter {
             control,
+            threads,
+            weight: AtomicU64::new(1000),
             total: AtomicU64::new(total.max(1)),
             done: AtomicU64::new(0),
             last: Mutex::new(None),
@@ -55,6 +71,8 @@ impl<'a> Reporter<'a> {
     /// The computation moves on to `phase`.
     pub(crate) fn enter(&self, phase: Phase) -> Result<(), Cancelled> {
         self.check()?;
+        self.weight
+            .store(cost::time_weight(phase, self.threads), Ordering::Relaxed);
         self.report(
             Some(phase),
             self.fraction(self.done.load(Ordering::Relaxed)),
@@ -62,8 +80,9 @@ impl<'a> Reporter<'a> {
         Ok(())
     }
 
-    /// `units` more of the work are done, by any thread.
+    /// `units` more of the work of the phase in progress are done, by any thread.
     pub(crate) fn advance(&self, units: u64) {
+        let units = cost::weigh(units, self.weight.load(Ordering::Relaxed));
         let before = self.done.fetch_add(units, Ordering::Relaxed);
         let after = before.saturating_add(units);
         let total = self.total.load(Ordering::Relaxed);

@@ -1,4 +1,4 @@
-//! Cancellation: before any work, during the series, during the division, and early in a
+//! Cancellation: before any work, during the series, during the division and the check, and early in a
 //! computation far too big to finish.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -140,4 +140,56 @@ fn a_cancel_during_the_division_returns_before_the_division_could_have_finished(
         waited * 3 < division,
         "a cancel took {waited:?}; the division alone takes {division:?}"
     );
+}
+
+/// Asks to stop at the first progress report of the check, and counts the check's reports.
+#[derive(Default)]
+struct CheckWatch {
+    cancel_in_check: bool,
+    cancelled: AtomicBool,
+    check_reports: Mutex<usize>,
+    converted: AtomicBool,
+}
+
+impl Control for CheckWatch {
+    fn report(&self, progress: Progress) {
+        match progress.phase {
+            Phase::Checking => {
+                *self.check_reports.lock().expect("watch lock") += 1;
+                if self.cancel_in_check {
+                    self.cancelled.store(true, Ordering::SeqCst);
+                }
+            }
+            Phase::Conversion => self.converted.store(true, Ordering::SeqCst),
+            _ => {}
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn a_cancel_during_the_check_stops_it_within_a_batch_of_terms() {
+    for threads in [1, 2] {
+        let whole = CheckWatch::default();
+        decimals(1_000_000, Options { threads }, &whole).expect("not cancelled");
+        let full_check = *whole.check_reports.lock().expect("watch lock");
+
+        let watch = CheckWatch {
+            cancel_in_check: true,
+            ..CheckWatch::default()
+        };
+        assert_eq!(
+            decimals(1_000_000, Options { threads }, &watch),
+            Err(EngineError::Cancelled)
+        );
+        let seen = *watch.check_reports.lock().expect("watch lock");
+        assert!(
+            seen * 10 < full_check,
+            "{threads} thread(s): {seen} of {full_check} check reports after the cancel"
+        );
+        assert!(!watch.converted.load(Ordering::SeqCst));
+    }
 }
