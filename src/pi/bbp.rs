@@ -242,7 +242,7 @@ mod tests {
 
     use super::*;
     use crate::pi::Unobserved;
-    use crate::pi::fixture::trusted_decimals;
+    use crate::pi::fixture::{trusted_decimals, trusted_scaled};
 
     fn bits_at(n: u64) -> u64 {
         let reporter = Reporter::new(&Unobserved, 1);
@@ -252,15 +252,8 @@ mod tests {
     /// The same 64 bits from the trusted decimals: $\lfloor 2^{n+64} x / 10^D \rfloor$ for
     /// $x = \lfloor \pi 10^D \rfloor$.
     fn trusted_bits_at(n: u64) -> u64 {
-        let decimals = trusted_decimals();
-        let mut text = b"3".to_vec();
-        text.extend_from_slice(decimals);
-        let scaled: Natural = std::str::from_utf8(&text)
-            .expect("ascii")
-            .parse()
-            .expect("digits");
-        let power = Natural::from(10u32).pow(decimals.len() as u64);
-        let bits = (scaled << (n + 64)) / power;
+        let power = Natural::from(10u32).pow(trusted_decimals().len() as u64);
+        let bits = (trusted_scaled() << (n + 64)) / power;
         let low: Natural = bits % (Natural::from(1u32) << 64u64);
         u64::try_from(&low).expect("below 2^64")
     }

@@ -235,8 +235,8 @@ fn units_before_checks(digits: u64, threads: usize) -> u64 {
 }
 
 /// Whether work that does not depend on the step in progress runs beside it, on a thread of its
-/// own: the square root and the powers beside the series, the top power's reciprocal beside the
-/// division. It takes a second thread, and numbers big enough to be worth one.
+/// own: the square root and the powers beside the series, the top split's power of ten beside
+/// the division. It takes a second thread, and numbers big enough to be worth one.
 fn uses_an_idle_core(threads: usize, bits: u64) -> bool {
     threads >= 2 && bits >= DETACH_MIN_BITS
 }

@@ -22,3 +22,14 @@ pub(crate) fn trusted_decimals() -> &'static [u8] {
         decimals
     })
 }
+
+/// $\lfloor \pi \cdot 10^{10^6} \rfloor$: the trusted decimals as one integer, to read pi's bits
+/// from.
+pub(crate) fn trusted_scaled() -> malachite::Natural {
+    let mut text = b"3".to_vec();
+    text.extend_from_slice(trusted_decimals());
+    std::str::from_utf8(&text)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .expect("the trusted decimals are digits")
+}

@@ -149,19 +149,14 @@ mod tests {
 
     use super::*;
     use crate::pi::Unobserved;
-    use crate::pi::fixture::trusted_decimals;
+    use crate::pi::fixture::{trusted_decimals, trusted_scaled};
 
     const FRACTION_BITS: u64 = 3_000_000;
 
     /// $\lfloor \pi 2^B \rfloor$ from the trusted decimals, for $B$ well inside their reach.
     fn trusted_result() -> Natural {
-        let mut text = b"3".to_vec();
-        text.extend_from_slice(trusted_decimals());
-        let scaled: Natural = std::str::from_utf8(&text)
-            .expect("ascii")
-            .parse()
-            .expect("digits");
-        (scaled << FRACTION_BITS) / Natural::from(10u32).pow(trusted_decimals().len() as u64)
+        (trusted_scaled() << FRACTION_BITS)
+            / Natural::from(10u32).pow(trusted_decimals().len() as u64)
     }
 
     fn check_at(result: &Natural, n: u64) -> Result<HexCheck, EngineError> {

@@ -1,5 +1,5 @@
-//! Cancellation: before any work, during the series, during the division and the check, and early in a
-//! computation far too big to finish.
+//! Cancellation: before any work, during the series, during the division and the check, and
+//! early in a computation far too big to finish.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
