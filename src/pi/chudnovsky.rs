@@ -259,8 +259,13 @@ fn split(
     // with their sum, not with Q alone: counted by Q, long merges would run inline, where a
     // cancel waits for them (see docs/PERFORMANCE.md).
     let bits = left.bits();
+    // The root merge multiplies on one thread. Shared between two, its four products are in
+    // flight at once with their scratch space and none of its operands can go early: at 10^8
+    // digits on 2 threads that took the series' peak from 1,053 MB to 1,390 MB, for 0.8 s (3%)
+    // of the series' time.
+    let products_in_parallel = parallel && !(a == 0 && b == summation.terms);
     let merged = detached(bits, &|| progress.is_cancelled(), move || {
-        merge(left, right, needs, parallel)
+        merge(left, right, needs, products_in_parallel)
     })?;
     progress.advance(merge_units(a, b));
     Ok(merged)
