@@ -67,7 +67,7 @@ pub fn decimals(n: u64, options: Options, control: &dyn Control) -> Result<Vec<u
 ///
 /// Before the binary result is converted, its bits at a few positions far after the point are
 /// compared with the same bits from Bellard's formula, computed on their own (see
-/// [`hex_check`]); they cost about 15% of the work.
+/// [`hex_check`]); they cost about 12% of the time.
 ///
 /// # Errors
 /// [`EngineError::Cancelled`] when `control` asks to stop; [`EngineError::CheckFailed`] when the
