@@ -47,7 +47,6 @@ const BITS_PER_DIGIT: f64 = std::f64::consts::LOG2_10;
 
 /// The powers of ten that split numbers of a given width: `table[j]` divides by
 /// $10^{L \cdot 2^j}$ for the leaf length $L$ of that width.
-#[derive(Clone)]
 pub(crate) struct Powers {
     leaf: u64,
     table: Vec<Arc<Divisor>>,

@@ -195,14 +195,19 @@ fn with_guard_digits(
 /// The estimated time of [`with_guard_digits`], in the units of [`cost`] weighed by
 /// [`cost::time_weight`].
 fn units(digits: u64, threads: usize) -> u64 {
-    let checks = hex_check::units(&check_positions(digits, threads));
-    units_before_checks(digits, threads) + cost::timed(Phase::Checking, threads, checks)
+    let rest = units_before_checks(digits, threads);
+    let checks = hex_check::units(&positions_within(digits, threads, rest));
+    rest + cost::timed(Phase::Checking, threads, checks)
 }
 
-/// Where [`with_guard_digits`] checks its binary result: its budget is a share of the time of
-/// the rest, and a unit of the check takes less time on more threads.
+/// Where [`with_guard_digits`] checks its binary result.
 fn check_positions(digits: u64, threads: usize) -> Vec<u64> {
-    let rest = units_before_checks(digits, threads);
+    positions_within(digits, threads, units_before_checks(digits, threads))
+}
+
+/// The check's positions when the rest takes `rest` units of time: its budget is a share of
+/// that, and a unit of the check takes less time on more threads.
+fn positions_within(digits: u64, threads: usize, rest: u64) -> Vec<u64> {
     let weight = cost::time_weight(Phase::Checking, threads);
     let bits = approximation::fraction_bits(digits);
     hex_check::positions(bits, cost::weigh(rest, 1_000_000 / weight))
