@@ -89,6 +89,10 @@ bench-web *args="10":
 bench-memory *sizes="1000000 3000000 10000000 30000000 100000000":
     cargo bench --bench memory -- {{sizes}}
 
+# What one big multiplication holds while it runs, for factors of the given sizes in MB
+bench-product-memory *megabytes="8 16 32 64 128":
+    cargo bench --bench product_memory -- {{megabytes}}
+
 # Startup to ready with 100,000 tasks (1,000 left running) in the database, on the release binary
 bench-startup:
     cargo bench --bench startup

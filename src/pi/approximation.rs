@@ -14,6 +14,7 @@ use malachite::base::num::arithmetic::traits::FloorSqrt;
 use malachite::base::num::logic::traits::SignificantBits;
 
 use super::chudnovsky::SeriesSum;
+use super::product::product;
 
 /// $\log_{10}(640320^3 / 1728)$: each term of the series adds this many correct digits.
 const DIGITS_PER_TERM: f64 = 14.181_647_462_725_477;
@@ -94,7 +95,7 @@ pub(crate) fn quotient(sum: SeriesSum, root: Natural) -> Natural {
         sum.q_odd >> (cut - sum.q_shift)
     };
     let t = sum.t >> cut;
-    Natural::from(426_880u32) * root * q / t
+    product(&(Natural::from(426_880u32) * root), &q) / t
 }
 
 #[cfg(test)]

@@ -15,14 +15,16 @@
 ///
 /// Measured on 2026-12-03 with the engine that checks its binary result and multiplies its
 /// series' root merge on one thread (up to $10^8$ by `/usr/bin/time -v`, $3 \cdot 10^8$ as the
-/// largest phase's `VmHWM` from `--timings`).
+/// largest phase's `VmHWM` from `--timings`, after the division's product went to
+/// [`super::product`]; that lowered the 1-thread peak at $10^8$ by about a tenth, which the table
+/// still overestimates).
 const MEASURED_KB: [(u64, [u64; 2]); 6] = [
     (1_000_000, [22_128, 28_496]),
     // Bimodal from run to run (158 or 186 MB on one thread): the higher one.
     (10_000_000, [186_000, 228_000]),
     (30_000_000, [428_680, 448_372]),
     (100_000_000, [1_057_816, 1_089_204]),
-    (300_000_000, [3_266_000, 3_439_000]),
+    (300_000_000, [2_981_000, 3_127_000]),
     // 10^9 on 1 thread is taken as the 2-thread figure: more than it needs, never less. Measured
     // through the service (the server's `VmHWM`, which includes serving) before the root merge
     // went to one thread, which lowered the peak at 3 x 10^8 by 16%: an overestimate until

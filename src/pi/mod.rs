@@ -20,6 +20,7 @@
 //! - `guard`: whether guard digits decide a truncation;
 //! - `decimal`: conversion to decimal, by divide and conquer over shared powers of ten, divided
 //!   by their reciprocals;
+//! - `product`: the biggest products in less memory, by one level of Karatsuba's method;
 //! - `detach`: big operations on their own thread, so a cancel is seen while they run;
 //! - `cost`: what each step costs, so progress follows time; `memory`: the peak it holds, so
 //!   a scheduler starts it only where it fits;
@@ -42,6 +43,7 @@ pub(crate) mod fixture;
 mod guard;
 mod hex_check;
 mod memory;
+pub mod product;
 mod progress;
 mod sieve;
 mod tree_shape;
