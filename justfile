@@ -11,10 +11,17 @@ dev:
 test:
     cargo test --workspace
 
-# Every test, including those that need Chromium or Postgres, then the suite again on Postgres (what CI runs)
+# Every test, including those that need Chromium or Postgres, the suite again on Postgres, and schemathesis (what CI runs)
 test-all:
     cargo test --workspace -- --include-ignored
     bash .ci/test-postgres
+    bash .ci/fuzz-api
+
+# schemathesis against a live server's OpenAPI document with every check, on SQLite and Postgres
+# (CI runs 40 examples per operation with a fixed seed; this runs more, with a seed of its own).
+# The one check told what this API answers, and why, is in .ci/schemathesis.toml.
+fuzz-api examples="500" seed=`date +%s`:
+    bash .ci/fuzz-api {{examples}} {{seed}}
 
 # The integration suite with every test on its own Postgres database (needs Debian's postgresql)
 test-postgres:

@@ -4,8 +4,9 @@
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// How many of each digit 0-9 a run of decimals holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
+#[schema(min_items = 10, max_items = 10)]
 pub struct DigitCounts(pub [u64; 10]);
 
 impl DigitCounts {

@@ -3,7 +3,9 @@
 
 /// The checks a computed task's digits passed, beyond the guard digits that prove every
 /// computed digit's truncation.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Verification {
     /// The longest prefix whose published SHA-256 checksum the digits matched; 0 when the
     /// table reaches none of them.
@@ -16,7 +18,7 @@ pub struct Verification {
 }
 
 /// Hexadecimal digits of pi at a position, counted from 1 after the point.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct HexDigits {
     pub position: u64,
     pub digits: String,

@@ -35,7 +35,7 @@ pub async fn refuse_large_bodies(
     let Some(declared) = declared.filter(|length| *length > max as u64) else {
         return next.run(request).await;
     };
-    let is_api = request.uri().path().starts_with("/api/");
+    let is_api = super::api::answers_in_json(request.uri().path());
     if declared <= DRAIN_LIMIT as u64 {
         let body = request.into_body();
         let _ = tokio::time::timeout(DRAIN_TIME, axum::body::to_bytes(body, DRAIN_LIMIT)).await;

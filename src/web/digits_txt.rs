@@ -26,6 +26,43 @@ use crate::{
 /// The two bytes before the decimals.
 const PREFIX: &[u8] = b"3.";
 
+#[utoipa::path(
+    get,
+    path = "/tasks/{id}/digits.txt",
+    tag = "digits",
+    summary = "Download a done task's digits",
+    description = "`3.` and the n decimals as plain text, streamed. One `Range` of bytes is \
+        answered 206 with that part, so a download that broke off goes on where it stopped; \
+        byte 0 is the `3` and byte k + 1 is decimal k.",
+    params(
+        ("id" = i64, Path, minimum = 1, description = "The task's id.", example = 1),
+        ("Range" = Option<String>, Header, example = "bytes=2-11",
+            description = "One range of bytes, as RFC 9110 writes it; several, or one this file \
+            cannot serve, get the whole file."),
+        ("If-Range" = Option<String>, Header,
+            description = "The `ETag` of an earlier answer: the range is served only if the file \
+            is still that one."),
+    ),
+    responses(
+        (status = 200, description = "The whole file.", content_type = "text/plain; charset=utf-8",
+            body = String, headers(
+                ("Accept-Ranges" = String, description = "`bytes`: ranges are served."),
+                ("ETag" = String, description = "Names the file; send it back as `If-Range`."),
+            )),
+        (status = 206, description = "The range asked for.",
+            content_type = "text/plain; charset=utf-8", body = String, headers(
+                ("Content-Range" = String, description = "`bytes first-last/length`."),
+                ("Accept-Ranges" = String, description = "`bytes`."),
+            ), example = json!("1415926535")),
+        (status = 404, description = "There is no task with this id.",
+            content_type = "text/html; charset=utf-8", body = String),
+        (status = 409, description = "The task is not done.",
+            content_type = "text/html; charset=utf-8", body = String),
+        (status = 416, description = "The range starts past the end of the file; \
+            `Content-Range` gives its length.", content_type = "text/html; charset=utf-8",
+            body = String, headers(("Content-Range" = String, description = "`bytes */length`."))),
+    )
+)]
 pub async fn digits_txt(
     State(state): State<AppState>,
     Path(id): Path<String>,

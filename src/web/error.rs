@@ -33,6 +33,9 @@ pub enum WebError {
     RangeNotSatisfiable(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A body in a format the route does not read.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// A cross-site form post, or anything else refused on principle.
     #[error("{0}")]
     Forbidden(String),
@@ -85,6 +88,7 @@ impl WebError {
             WebError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             WebError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }

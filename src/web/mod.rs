@@ -7,12 +7,13 @@
 //! | `POST /tasks` | form `n`: 303 to the task, or for htmx the form with a notice; 422 with the message |
 //! | `GET /tasks/{id}` | the task page (`?page=` of digits); with `HX-Request`, just its live detail |
 //! | `GET /tasks/{id}/digits` | one page of digits as a fragment |
-//! | `GET /tasks/{id}/digits.txt` | `3.` and the n decimals, streamed; a `Range` is answered 206 ([`digits_txt`]) |
+//! | `GET /tasks/{id}/digits.txt` | `3.` and the n decimals, streamed; a `Range` is answered 206 ([`digits_txt`]); in the API's document |
 //! | `GET /search?q=` | searching the digits (`&task=` for one task's); with `HX-Request`, just the results |
 //! | `GET /estimate?n=` | the expected computing time of n on this machine, as the form's hint line |
 //! | `POST /tasks/{id}/cancel`, `/retry` | 303 to the task, or for htmx its row |
 //! | `GET /events` | the SSE stream (`?task={id}` for a task page) |
-//! | `/api/...` | the JSON API ([`api`]) |
+//! | `/api/...` | the JSON API ([`api`]); its OpenAPI document at `/api/openapi.json`, read by the reference page `GET /api` |
+//! | `GET /v1/pi` | pi.delivery's API in its shape, open to other sites (CORS `*`) |
 //! | `GET /livez`, `GET /readyz` | health |
 //! | `GET /metrics` | Prometheus text ([`metrics`]) |
 //!
@@ -56,7 +57,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use tower::ServiceBuilder;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::{
+    cors::{Any, CorsLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
 use tracing::Level;
 
 pub use client_ip::TrustedProxies;
@@ -76,16 +80,17 @@ pub fn router(state: AppState) -> Router {
         .on_request(())
         .on_response(DefaultOnResponse::new().level(Level::INFO));
     let limits = state.limits;
+    let api = api::routes();
     let submitting = Router::new()
         .merge(task_actions::submitting_routes())
-        .merge(api::submitting_routes())
+        .merge(api.submitting.into_router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             gates::submissions,
         ));
     let searching = Router::new()
         .merge(search::routes())
-        .merge(api::searching_routes())
+        .merge(api.searching.into_router())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             gates::searches,
@@ -96,7 +101,14 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(task_actions::routes())
         .merge(estimate::routes())
-        .merge(api::routes())
+        .merge(api.open.into_router())
+        .merge(api::reference_routes())
+        // pi.delivery's shape is for pages of any site: CORS `*`, on this route alone.
+        .merge(
+            api.cross_origin
+                .into_router()
+                .layer(CorsLayer::new().allow_origin(Any)),
+        )
         .merge(health::routes())
         .merge(metrics::routes())
         .merge(assets::routes())
@@ -164,10 +176,10 @@ async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> Respo
     refusal(&uri, error)
 }
 
-/// A refusal no handler made: JSON under `/api/`, where clients read JSON, and the error page
-/// elsewhere.
+/// A refusal no handler made: JSON under `/api/` and `/v1/`, where clients read JSON, and the
+/// error page elsewhere.
 fn refusal(uri: &axum::http::Uri, error: WebError) -> Response {
-    if uri.path().starts_with("/api/") {
+    if api::answers_in_json(uri.path()) {
         ApiError(error).into_response()
     } else {
         error.into_response()
@@ -176,11 +188,14 @@ fn refusal(uri: &axum::http::Uri, error: WebError) -> Response {
 
 /// A handler that takes longer than the request timeout (a database that does not answer, say)
 /// is answered 503 with a message instead of holding the client for as long as it waits.
-async fn timed_out(error: BoxError) -> Response {
+async fn timed_out(uri: axum::http::Uri, error: BoxError) -> Response {
     if error.is::<tower::timeout::error::Elapsed>() {
-        WebError::TimedOut.into_response()
+        refusal(&uri, WebError::TimedOut)
     } else {
-        WebError::Internal(format!("a middleware failed: {error}")).into_response()
+        refusal(
+            &uri,
+            WebError::Internal(format!("a middleware failed: {error}")),
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use axum::{
 use maud::{Markup, html};
 
 use super::{
-    AppState, WebError, digits_txt,
+    AppState, WebError,
     htmx::{HxRequest, vary_on_htmx},
     params::{parse_number, parse_task_id},
     table_page::{TableQuery, index_page, load_table},
@@ -32,7 +32,6 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(index))
         .route("/tasks/{id}", get(task_page))
         .route("/tasks/{id}/digits", get(digits_fragment))
-        .route("/tasks/{id}/digits.txt", get(digits_txt::digits_txt))
 }
 
 /// The table page, or for htmx its rows; the first page comes from what is kept of it

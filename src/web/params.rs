@@ -3,13 +3,20 @@
 use super::WebError;
 use crate::domain::TaskId;
 
-/// A positive whole number written with the digits 0-9 only: no sign, spaces or separators
-/// (Rust's own `parse` takes a leading `+`).
-fn positive_whole(raw: &str) -> Option<u64> {
+/// A whole number written with the digits 0-9 only: no sign, spaces or separators (Rust's own
+/// `parse` takes a leading `+`), and at most `i64::MAX`, the largest integer the API's document
+/// promises to read (its integers are `int64`) and the database stores.
+pub fn whole_number(raw: &str) -> Option<u64> {
     if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    raw.parse::<u64>().ok().filter(|n| *n > 0)
+    raw.parse::<u64>()
+        .ok()
+        .filter(|n| i64::try_from(*n).is_ok())
+}
+
+fn positive_whole(raw: &str) -> Option<u64> {
+    whole_number(raw).filter(|n| *n > 0)
 }
 
 fn task_id(raw: &str) -> Option<TaskId> {
@@ -60,7 +67,7 @@ pub fn parse_number(name: &str, raw: Option<&str>, default: u64) -> Result<u64, 
 
 /// Echoed input, quoted with its control characters escaped, and cut short: a message should
 /// not repeat a 64 KB field back (nor 40 control characters as 240 escapes; the fuzzer found that).
-fn quoted(value: &str) -> String {
+pub fn quoted(value: &str) -> String {
     const LIMIT: usize = 40;
     let mut out = String::with_capacity(LIMIT + 8);
     out.push('"');

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fixture_decimals};
+use crate::helpers::{TestApp, api_error, fixture_decimals};
 
 #[tokio::test]
 async fn posting_a_new_n_answers_201_and_the_same_n_again_200_with_the_same_task() {
@@ -174,4 +174,36 @@ async fn a_number_beyond_any_integer_is_too_large_and_a_garbled_query_is_answere
     assert_eq!(repeated.status(), 400);
     let error: Value = repeated.json().await.unwrap_or_default();
     assert!(error["error"].as_str().is_some_and(|e| !e.is_empty()));
+}
+
+#[tokio::test]
+async fn an_n_written_as_1000_point_0_is_the_whole_number_1000_as_json_schema_counts_it() {
+    let app = TestApp::spawn().await;
+    let created = app
+        .client
+        .post(app.url("/api/tasks"))
+        .header("content-type", "application/json")
+        .body(r#"{"n": 1000.0}"#)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(created.status(), 201);
+    let task: Value = created.json().await.unwrap_or_default();
+    assert_eq!(task["n"], 1000);
+}
+
+#[tokio::test]
+async fn a_body_not_declared_as_json_is_a_415_that_says_how_to_send_it() {
+    let app = TestApp::spawn().await;
+    let answer = app
+        .client
+        .post(app.url("/api/tasks"))
+        .header("content-type", "text/plain")
+        .body(r#"{"n": 1000}"#)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 415);
+    assert!(api_error(answer).await.contains("application/json"));
+    assert!(app.tasks().await.is_empty());
 }

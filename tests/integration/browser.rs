@@ -446,6 +446,7 @@ async fn every_page_on_a_desktop_on_a_phone_and_in_dark_mode_fits_passes_axe_and
         format!("/tasks/{id}?at=99999&len=2#match"),
         "/search?q=14159".to_owned(),
         "/search?q=".to_owned(),
+        "/api".to_owned(),
         "/no/such/page".to_owned(),
     ];
     let screens = [

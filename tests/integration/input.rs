@@ -87,6 +87,14 @@ fn is_valid_count(bytes: &[u8]) -> bool {
             .is_some_and(|n| (1..=MAX).contains(&n))
 }
 
+/// Whether `bytes` is a JSON number whose value is a valid n.
+fn is_valid_json_count(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|value| value.as_f64())
+        .is_some_and(|n| n.fract() == 0.0 && (1.0..=MAX as f64).contains(&n))
+}
+
 /// Every byte percent-encoded, so the server receives exactly these bytes.
 fn encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("%{b:02X}")).collect()
@@ -163,10 +171,11 @@ async fn the_json_api_refuses_every_invalid_n_with_an_error() {
         let app = &app;
         async move {
             // As raw JSON text (often not JSON at all; JSON allows spaces around a number, so
-            // " 5" is a valid n there), and as a JSON string.
+            // " 5" is a valid n there, and `1e3` and `1.0` are whole numbers, as JSON Schema
+            // counts them), and as a JSON string.
             let raw = [b"{\"n\": ".as_slice(), &input, b"}"].concat();
             let as_text = serde_json::json!({ "n": String::from_utf8_lossy(&input) });
-            let raw_is_valid = is_valid_count(input.trim_ascii());
+            let raw_is_valid = is_valid_json_count(&input);
             let bodies = [
                 (!raw_is_valid).then_some(raw),
                 Some(as_text.to_string().into_bytes()),

@@ -2,6 +2,7 @@
 //! (SQLite by default; Postgres with `PILANE_TEST_DATABASE=postgres`, see `helpers`).
 
 mod api;
+mod api_contract;
 mod binary;
 mod browser;
 mod cli;
@@ -21,6 +22,7 @@ mod memory;
 mod metrics;
 mod pages;
 mod pg_server;
+mod pi_delivery;
 mod scale_out;
 mod search;
 mod security;

@@ -14,6 +14,16 @@ use crate::{
     web::{WebError, error::ApiError},
 };
 
+/// The body of a new task.
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({ "n": 1000 }))]
+#[allow(dead_code)] // Read only by the document: requests are read as `NewTask`.
+pub(super) struct NewTaskBody {
+    /// How many decimals of pi: from 1 to the largest n this server takes, the maximum here.
+    #[schema(minimum = 1)]
+    n: u64,
+}
+
 /// `{"n": ...}`. `n` is taken as any JSON value so that each wrong kind gets its own message.
 /// Only an object is one (not an array, as a derived struct would allow), and `n` given twice is
 /// refused rather than silently taking the last.
@@ -64,6 +74,13 @@ impl<S: Send + Sync> FromRequest<S> for NewTask {
 }
 
 fn unreadable(rejection: JsonRejection) -> ApiError {
+    if let JsonRejection::MissingJsonContentType(_) = rejection {
+        return WebError::UnsupportedMediaType(
+            "The body must be sent as JSON (Content-Type: application/json), like {\"n\": 1000}."
+                .to_owned(),
+        )
+        .into();
+    }
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return WebError::PayloadTooLarge(
             "The body is too large: send JSON like {\"n\": 1000}.".to_owned(),
@@ -88,10 +105,18 @@ impl NewTask {
             Some(Value::Number(number)) => match (number.as_u64(), number.as_i64()) {
                 (Some(n), _) => DigitCount::new(n, max_digits).map_err(invalid),
                 (None, Some(_)) => Err(invalid(DigitCountError::Negative)),
-                (None, None) if number.as_f64().is_some_and(|n| n >= u64::MAX as f64) => {
-                    Err(invalid(DigitCountError::TooLarge { max: max_digits }))
-                }
-                (None, None) => Err(invalid(DigitCountError::NotAWholeNumber)),
+                (None, None) => match number.as_f64() {
+                    Some(n) if n >= u64::MAX as f64 => {
+                        Err(invalid(DigitCountError::TooLarge { max: max_digits }))
+                    }
+                    Some(n) if n < 0.0 => Err(invalid(DigitCountError::Negative)),
+                    // JSON has one kind of number: 1000.0 is the whole number 1000, as JSON
+                    // Schema's `integer` (and so the API's document) counts it.
+                    Some(n) if n.fract() == 0.0 => {
+                        DigitCount::new(n as u64, max_digits).map_err(invalid)
+                    }
+                    _ => Err(invalid(DigitCountError::NotAWholeNumber)),
+                },
             },
             Some(_) => Err(WebError::Unprocessable(
                 "n must be a JSON number, like {\"n\": 1000}.".into(),

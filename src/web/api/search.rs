@@ -5,7 +5,7 @@ use axum::{
     extract::{Query, State, rejection::QueryRejection},
 };
 
-use super::bad_query;
+use super::{ErrorJson, bad_query};
 use crate::{
     domain::DigitQuery,
     web::{
@@ -26,16 +26,44 @@ pub(super) struct SearchParams {
     limit: Option<String>,
 }
 
-#[derive(Debug, serde::Serialize)]
+/// Where a string of digits occurs.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({ "query": "14159", "searched": 1000, "count": 1, "positions": [1] }))]
 pub(super) struct SearchJson {
+    /// The digits searched for, without separators.
+    #[schema(pattern = "^[0-9]{1,50}$")]
     query: String,
     /// How many decimals were searched.
     searched: u64,
+    /// How many times the digits occur in them.
     count: u64,
     /// The first `limit` positions, ascending, 1-based after the point.
     positions: Vec<u64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/search",
+    tag = "search",
+    summary = "Find a string of digits in pi",
+    description = "Searches the verified store, or one done task's decimals.",
+    params(
+        ("q" = String, Query, pattern = "^[ ./-]*([0-9][ ./-]*){1,50}$", example = "14159",
+            description = "1 to 50 digits; spaces, `-`, `.` and `/` between them are ignored, \
+            so a date can be written as one."),
+        ("task" = Option<i64>, Query, minimum = 1,
+            description = "Search this task's decimals instead of the whole store."),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000,
+            description = "List at most this many positions; 20 when absent."),
+    ),
+    responses(
+        (status = 200, description = "Where the digits occur.", body = SearchJson),
+        (status = 400, description = "The query string cannot be read.", body = ErrorJson),
+        (status = 404, description = "There is no such task.", body = ErrorJson),
+        (status = 422, description = "`q`, `task` or `limit` is not one this search takes.",
+            body = ErrorJson),
+    )
+)]
 pub(super) async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,

@@ -3,6 +3,7 @@
 //! and quoted attributes, never into `<script>`, `style` or `on*`.
 
 pub mod announcements;
+pub mod api_reference;
 pub mod charts;
 pub mod components;
 pub mod digits;
