@@ -104,10 +104,16 @@ pub fn router(state: AppState) -> Router {
         .merge(api.open.into_router())
         .merge(api::reference_routes())
         // pi.delivery's shape is for pages of any site: CORS `*`, on this route alone.
+        // Its own method fallback goes inside the CORS layer, so a preflight reaches the layer.
         .merge(
             api.cross_origin
                 .into_router()
-                .layer(CorsLayer::new().allow_origin(Any)),
+                .method_not_allowed_fallback(wrong_method)
+                .layer(
+                    CorsLayer::new()
+                        .allow_origin(Any)
+                        .allow_methods([axum::http::Method::GET]),
+                ),
         )
         .merge(health::routes())
         .merge(metrics::routes())
@@ -160,7 +166,7 @@ async fn close_when_draining(
     response
 }
 
-/// Any other path: a 404 that says so, in the page or as JSON under `/api/`.
+/// Any other path: a 404 that says so, in the page or as JSON under `/api/` and `/v1/`.
 async fn no_such_page(uri: axum::http::Uri) -> Response {
     refusal(
         &uri,
@@ -178,7 +184,7 @@ async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> Respo
 
 /// A refusal no handler made: JSON under `/api/` and `/v1/`, where clients read JSON, and the
 /// error page elsewhere.
-fn refusal(uri: &axum::http::Uri, error: WebError) -> Response {
+pub(crate) fn refusal(uri: &axum::http::Uri, error: WebError) -> Response {
     if api::answers_in_json(uri.path()) {
         ApiError(error).into_response()
     } else {

@@ -13,7 +13,7 @@ use axum::{
     extract::Request,
     http::{HeaderName, HeaderValue, Method, header},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -48,11 +48,12 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
         origin = ?request.headers().get(header::ORIGIN),
         "cross-site request refused"
     );
-    WebError::Forbidden(
+    let message = if super::api::answers_in_json(request.uri().path()) {
+        "This request came from a page of another site. Pilane's API accepts it from scripts and from its own pages."
+    } else {
         "This form was sent from another site. Pilane only accepts forms from its own pages."
-            .to_owned(),
-    )
-    .into_response()
+    };
+    super::refusal(request.uri(), WebError::Forbidden(message.to_owned()))
 }
 
 fn is_same_site(request: &Request) -> bool {

@@ -207,3 +207,20 @@ async fn a_body_not_declared_as_json_is_a_415_that_says_how_to_send_it() {
     assert!(api_error(answer).await.contains("application/json"));
     assert!(app.tasks().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_submission_from_a_page_of_another_site_is_a_403_in_json_that_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let answer = app
+        .client
+        .post(app.url("/api/tasks"))
+        .header("content-type", "application/json")
+        .header("sec-fetch-site", "cross-site")
+        .body(r#"{"n": 1000}"#)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 403);
+    assert!(api_error(answer).await.contains("another site"));
+    assert!(app.tasks().await.is_empty());
+}

@@ -97,3 +97,23 @@ async fn what_it_refuses_is_a_400_that_says_why_and_missing_digits_a_416() {
         &fixture_decimals(100)[90..]
     );
 }
+
+#[tokio::test]
+async fn a_browser_on_another_site_may_ask_first_and_is_told_it_may_get() {
+    let app = TestApp::spawn().await;
+    let preflight = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("/v1/pi?start=0&numberOfDigits=5"),
+        )
+        .header("origin", "https://example.org")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .expect("an answer");
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let methods = &preflight.headers()["access-control-allow-methods"];
+    assert!(methods.to_str().unwrap_or_default().contains("GET"));
+}

@@ -80,7 +80,8 @@ pub fn document(max_digits: u64) -> Value {
     tag = "contract",
     summary = "This document",
     description = "The OpenAPI 3.1 document of this server's API, generated from its code.",
-    responses((status = 200, description = "The document.", body = Value))
+    responses((status = 200, description = "The document.", body = Value,
+        example = json!({ "openapi": "3.1.0", "info": {}, "tags": [], "paths": {}, "components": {} })))
 )]
 pub(super) async fn openapi_json(State(state): State<AppState>) -> Json<Value> {
     Json(document(state.tasks.max_digits()))

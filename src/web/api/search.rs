@@ -60,6 +60,8 @@ pub(super) struct SearchJson {
         (status = 200, description = "Where the digits occur.", body = SearchJson),
         (status = 400, description = "The query string cannot be read.", body = ErrorJson),
         (status = 404, description = "There is no such task.", body = ErrorJson),
+        (status = 409, description = "The task is not done: its decimals are not there to \
+            search yet.", body = ErrorJson),
         (status = 422, description = "`q`, `task` or `limit` is not one this search takes.",
             body = ErrorJson),
     )
