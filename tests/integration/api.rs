@@ -179,14 +179,12 @@ async fn a_number_beyond_any_integer_is_too_large_and_a_garbled_query_is_answere
 #[tokio::test]
 async fn an_n_written_as_1000_point_0_is_the_whole_number_1000_as_json_schema_counts_it() {
     let app = TestApp::spawn().await;
-    let created = app
-        .client
-        .post(app.url("/api/tasks"))
-        .header("content-type", "application/json")
-        .body(r#"{"n": 1000.0}"#)
-        .send()
-        .await
-        .expect("an answer");
+    let created = post_tasks(
+        &app,
+        &[("content-type", "application/json")],
+        r#"{"n": 1000.0}"#,
+    )
+    .await;
     assert_eq!(created.status(), 201);
     let task: Value = created.json().await.unwrap_or_default();
     assert_eq!(task["n"], 1000);
@@ -195,14 +193,7 @@ async fn an_n_written_as_1000_point_0_is_the_whole_number_1000_as_json_schema_co
 #[tokio::test]
 async fn a_body_not_declared_as_json_is_a_415_that_says_how_to_send_it() {
     let app = TestApp::spawn().await;
-    let answer = app
-        .client
-        .post(app.url("/api/tasks"))
-        .header("content-type", "text/plain")
-        .body(r#"{"n": 1000}"#)
-        .send()
-        .await
-        .expect("an answer");
+    let answer = post_tasks(&app, &[("content-type", "text/plain")], r#"{"n": 1000}"#).await;
     assert_eq!(answer.status(), 415);
     assert!(api_error(answer).await.contains("application/json"));
     assert!(app.tasks().await.is_empty());
@@ -211,16 +202,25 @@ async fn a_body_not_declared_as_json_is_a_415_that_says_how_to_send_it() {
 #[tokio::test]
 async fn a_submission_from_a_page_of_another_site_is_a_403_in_json_that_writes_nothing() {
     let app = TestApp::spawn().await;
-    let answer = app
-        .client
-        .post(app.url("/api/tasks"))
-        .header("content-type", "application/json")
-        .header("sec-fetch-site", "cross-site")
-        .body(r#"{"n": 1000}"#)
-        .send()
-        .await
-        .expect("an answer");
+    let headers = [
+        ("content-type", "application/json"),
+        ("sec-fetch-site", "cross-site"),
+    ];
+    let answer = post_tasks(&app, &headers, r#"{"n": 1000}"#).await;
     assert_eq!(answer.status(), 403);
     assert!(api_error(answer).await.contains("another site"));
     assert!(app.tasks().await.is_empty());
+}
+
+/// `POST /api/tasks` with exactly these headers and this body, as a script might send it.
+async fn post_tasks(
+    app: &TestApp,
+    headers: &[(&str, &str)],
+    body: &'static str,
+) -> reqwest::Response {
+    let mut request = app.client.post(app.url("/api/tasks")).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("the server answers")
 }

@@ -53,21 +53,9 @@ async fn digits_count_from_the_leading_three_at_zero_without_the_point() {
 #[tokio::test]
 async fn any_site_may_read_it_and_only_it() {
     let app = app_with_decimals(100).await;
-    let answer = app
-        .client
-        .get(app.url("/v1/pi?start=0&numberOfDigits=5"))
-        .header("origin", "https://example.org")
-        .send()
-        .await
-        .expect("an answer");
+    let answer = get_from_another_site(&app, "/v1/pi?start=0&numberOfDigits=5").await;
     assert_eq!(answer.headers()["access-control-allow-origin"], "*");
-    let other = app
-        .client
-        .get(app.url("/api/pi?start=1&count=5"))
-        .header("origin", "https://example.org")
-        .send()
-        .await
-        .expect("an answer");
+    let other = get_from_another_site(&app, "/api/pi?start=1&count=5").await;
     assert_eq!(other.status(), 200);
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
@@ -116,4 +104,14 @@ async fn a_browser_on_another_site_may_ask_first_and_is_told_it_may_get() {
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
     let methods = &preflight.headers()["access-control-allow-methods"];
     assert!(methods.to_str().unwrap_or_default().contains("GET"));
+}
+
+/// A GET as a page of another site's script sends it.
+async fn get_from_another_site(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("origin", "https://example.org")
+        .send()
+        .await
+        .expect("the server answers")
 }
