@@ -5,7 +5,7 @@
 //!
 //! The conversion writes $x = \lfloor y \cdot 10^D / 2^B \rfloor$ (see
 //! [`super::decimal::binary_to_decimal`]), and $|x - \pi \cdot 10^D| < 2$ = [`ERROR_BOUND`]:
-//! the error of $y$, below 2, shrinks by $10^D / 2^B \le 2^{-65}$, and the floor adds less
+//! the error of $y$, below 3, shrinks by $10^D / 2^B \le 2^{-65}$, and the floor adds less
 //! than 1. Computing in binary first costs about one multiplication at full size and saves the
 //! power $10^{2D}$ the square root of $10005 \cdot 10^{2D}$ needed before.
 
@@ -14,6 +14,7 @@ use malachite::base::num::arithmetic::traits::FloorSqrt;
 use malachite::base::num::logic::traits::SignificantBits;
 
 use super::chudnovsky::SeriesSum;
+use super::division;
 use super::product::product;
 
 /// $\log_{10}(640320^3 / 1728)$: each term of the series adds this many correct digits.
@@ -65,7 +66,7 @@ pub(crate) fn square_root(fraction_bits: u64) -> Natural {
     (Natural::from(10_005u32) << (2 * fraction_bits)).floor_sqrt()
 }
 
-/// $y$ with $|y - \pi \cdot 2^B| < 2$, from the sum $T/Q$ of [`terms_for`]`(D)` terms of the
+/// $y$ with $|y - \pi \cdot 2^B| < 3$, from the sum $T/Q$ of [`terms_for`]`(D)` terms of the
 /// series and `root` = [`square_root`]`(B)`:
 ///
 /// $$
@@ -74,7 +75,8 @@ pub(crate) fn square_root(fraction_bits: u64) -> Natural {
 ///
 /// The error of $s$ moves the quotient by less than $426880 / 13591409 < 0.04$, the truncated
 /// series by less than $1/2$ (see [`terms_for`]), the truncation of $Q$ and $T$ to the precision
-/// of $s$ by less than $2^{-62}$, and the floor by less than 1.
+/// of $s$ by less than $2^{-62}$, and the floor, which [`division::quotient`] takes within one
+/// unit, by less than 2.
 ///
 /// # Worst-case complexity
 /// $T(n) = O(n \log n \log\log n)$
@@ -95,7 +97,11 @@ pub(crate) fn quotient(sum: SeriesSum, root: Natural) -> Natural {
         sum.q_odd >> (cut - sum.q_shift)
     };
     let t = sum.t >> cut;
-    product(&(Natural::from(426_880u32) * root), &q) / t
+    // Each factor goes as soon as it is used: the division holds many times its divisor's size,
+    // and nothing else should be alive beside it.
+    let numerator = product(&(Natural::from(426_880u32) * root), &q);
+    drop(q);
+    division::quotient(numerator, &t)
 }
 
 #[cfg(test)]

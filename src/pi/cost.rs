@@ -33,6 +33,8 @@ const RECIPROCAL_NS: f64 = 0.080;
 const POWER_NS: f64 = 0.016;
 /// Multiplying the binary result by $10^D$, per [`scaled`] bit of either.
 const RESCALE_NS: f64 = 0.024;
+/// Dividing a power of ten exactly by a small one, per bit of the dividend.
+const EXACT_DIVISION_NS_PER_BIT: f64 = 0.5;
 /// One squaring of a term of Bellard's formula, per term and bit of its exponent. Fitted to
 /// `--timings` at $10^8$ and $3 \cdot 10^8$ on 1 and 2 threads (at 2.3, the check took 11.4–12.6%
 /// of the time for an estimated 10.6%).
@@ -138,6 +140,12 @@ pub(crate) fn decimal_scale(bits: u64) -> u64 {
         half /= 2;
     }
     total
+}
+
+/// Dividing a power of ten of `bits` bits exactly by a power of ten of a few hundred thousand
+/// digits at most: a pass over the dividend.
+pub(crate) fn exact_division_by_small(bits: u64) -> u64 {
+    nanos(bits as f64 * EXACT_DIVISION_NS_PER_BIT)
 }
 
 /// `terms` terms of Bellard's formula for the bits at `position`: each a modular power with an

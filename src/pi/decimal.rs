@@ -4,7 +4,7 @@
 //! length below $w$ for the leaf length $L$, into a high and a low part, each converted on its own
 //! (the low part padded with zeros to $\ell$ digits). The splitting powers $10^{L 2^j}$ are shared
 //! by every node of a level, so they are computed once, by squaring, before the conversion
-//! starts (the driver computes them beside the series). Each part writes straight into its slice
+//! starts (the driver computes them beside its checks). Each part writes straight into its slice
 //! of the output: the digits exist once. With threads, the two parts of the upper levels convert
 //! at the same time; every split is a cancellation point, and the splits of big numbers are
 //! detached, so a cancel is seen within milliseconds even at $10^8$ digits.
@@ -25,13 +25,16 @@ use std::sync::Arc;
 use std::thread;
 
 use malachite::Natural;
-use malachite::base::num::arithmetic::traits::{DivMod, ModPowerOf2Assign, Pow, PowerOf2, Square};
+use malachite::base::num::arithmetic::traits::{
+    DivExact, DivMod, ModPowerOf2Assign, Pow, PowerOf2, Square,
+};
 use malachite::base::num::basic::traits::One;
 use malachite::base::num::logic::traits::SignificantBits;
 
 use super::control::Cancelled;
 use super::cost;
 use super::detach::detached;
+use super::product::product;
 use super::progress::Reporter;
 
 /// Digits per leaf at most, converted by malachite in one call. Below a few thousand digits the
@@ -76,8 +79,8 @@ impl Divisor {
         // Barrett reduction (Menezes et al., Handbook of Applied Cryptography, 14.42, in base
         // 2): for x < 4^k the estimate is the quotient or at most two below it, never above,
         // so the remainder starts non-negative and needs at most two corrections.
-        let mut quotient = ((&x >> (k - 1)) * reciprocal) >> (k + 1);
-        let mut remainder = x - &quotient * &self.power;
+        let mut quotient = product(&(&x >> (k - 1)), reciprocal) >> (k + 1);
+        let mut remainder = x - product(&quotient, &self.power);
         while remainder >= self.power {
             remainder -= &self.power;
             quotient += Natural::ONE;
@@ -172,25 +175,35 @@ pub(crate) fn digits_to_bits(digits: u64) -> u64 {
 }
 
 /// $10^{D - \ell}$ for $D$ = `width` − 1 and the top split's $10^{\ell}$ (or $10^D$ where
-/// `width` needs no split): what [`binary_to_decimal`] multiplies the binary fraction by first.
-/// It does not depend on the binary fraction, so it can be computed beside the division.
-pub(crate) fn high_scale(width: u64) -> Natural {
-    Natural::from(10u32).pow(high_scale_digits(width))
-}
-
-fn high_scale_digits(width: u64) -> u64 {
+/// `width` needs no split): what [`binary_to_decimal`] multiplies the binary fraction by first;
+/// `powers` must be [`Powers::for_width`]`(width)`.
+///
+/// Every split halves its part, so $D - \ell = \ell - \delta$ for a $\delta$ below the number of
+/// leaves, and the scale is the top split's power divided exactly by the small $10^\delta$: a
+/// division that costs about as much as reading the power, where the power's own squarings held
+/// ten times its size while they ran (beside the division, that was the peak at $10^9$ digits).
+pub(crate) fn high_scale(width: u64, powers: &Powers) -> Natural {
     let digits = width.saturating_sub(1);
-    split_point(width, leaf_for(width)).map_or(digits, |(_, low)| digits - low)
+    match split_point(width, powers.leaf) {
+        None => Natural::from(10u32).pow(digits),
+        Some((level, low)) => {
+            let delta = low - (digits - low);
+            (&powers.table[level].power).div_exact(Natural::from(10u32).pow(delta))
+        }
+    }
 }
 
 /// The estimated cost of [`high_scale`].
 pub(crate) fn high_scale_units(width: u64) -> u64 {
-    cost::decimal_scale(digits_to_bits(high_scale_digits(width)))
+    match split_point(width, leaf_for(width)) {
+        None => cost::decimal_scale(digits_to_bits(width)),
+        Some((_, low)) => cost::exact_division_by_small(digits_to_bits(low)),
+    }
 }
 
 /// $\lfloor y \cdot 10^{w - 1} / 2^B \rfloor$ for `fraction_bits` = $B$, as exactly `width` = $w$
 /// decimal digits, zeros in front where it has fewer, on up to `threads` threads; `scale` must
-/// be [`high_scale`]`(width)` and `powers` [`Powers::for_width`]`(width)`.
+/// be [`high_scale`]`(width, powers)` and `powers` [`Powers::for_width`]`(width)`.
 ///
 /// # Errors
 /// [`Cancelled`] when `reporter` asks to stop.
@@ -206,24 +219,30 @@ pub(crate) fn binary_to_decimal(
     threads: usize,
     reporter: &Reporter<'_>,
 ) -> Result<Vec<u8>, Cancelled> {
-    let mut out = vec![b'0'; width as usize];
     let cancelled = || reporter.is_cancelled();
     let bits = y.significant_bits();
     let Some((level, low_width)) = split_point(width, powers.leaf) else {
-        let x = detached(bits, &cancelled, move || (y * scale) >> fraction_bits)?;
+        let x = detached(bits, &cancelled, move || {
+            product(&y, &scale) >> fraction_bits
+        })?;
         reporter.advance(cost::rescale(bits));
+        let mut out = vec![b'0'; width as usize];
         fill(x, &mut out, powers, threads.max(1), reporter)?;
         return Ok(out);
     };
     let divisor = Arc::clone(&powers.table[level]);
     let (high, low) = detached(bits, &cancelled, move || {
         // In place where it can be: each number goes as soon as it is used.
-        let mut z = y * scale;
+        let mut z = product(&y, &scale);
+        drop((y, scale));
         let high = &z >> fraction_bits;
         z.mod_power_of_2_assign(fraction_bits);
-        (high, (z * &divisor.power) >> fraction_bits)
+        (high, product(&z, &divisor.power) >> fraction_bits)
     })?;
     reporter.advance(cost::rescale(bits));
+    // The text is made after the split's products, whose peak it would add to: a byte per digit
+    // is more than twice the size of the number.
+    let mut out = vec![b'0'; width as usize];
     fill_parts(
         high,
         low,
@@ -408,14 +427,22 @@ mod tests {
                     .mod_power_of_2(fraction_bits);
             let plain = (&y * (&ten).pow(digits)) >> fraction_bits;
             let expected = decimal(&plain, width, 1);
+            let powers = Powers::for_width(width);
+            let scale_digits =
+                split_point(width, powers.leaf).map_or(digits, |(_, low)| digits - low);
+            assert_eq!(
+                high_scale(width, &powers),
+                (&ten).pow(scale_digits),
+                "width {width}"
+            );
             for threads in [1, 2] {
                 let reporter = Reporter::new(&Unobserved, 1);
                 let converted = binary_to_decimal(
                     y.clone(),
                     fraction_bits,
-                    high_scale(width),
+                    high_scale(width, &powers),
                     width,
-                    &Powers::for_width(width),
+                    &powers,
                     threads,
                     &reporter,
                 )

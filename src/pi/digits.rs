@@ -1,6 +1,8 @@
 //! The decimals of pi, truncated: an approximation with guard digits, kept only when the guard
 //! digits prove the truncation right.
 
+use std::sync::Arc;
+
 use super::approximation::{self, ERROR_BOUND, terms_for};
 use super::chudnovsky;
 use super::control::{Control, EngineError, Phase};
@@ -53,7 +55,7 @@ pub fn decimals(n: u64, options: Options, control: &dyn Control) -> Result<Vec<u
 ///
 /// `control` receives progress, weighted by the estimated cost of each step, and is checked for
 /// cancellation at least every few milliseconds; on a cancel, the big operations in flight
-/// (one, or two where a second thread works beside the series or the division) finish in the
+/// (one, or two where a second thread works beside the series or the checks) finish in the
 /// background, unobserved.
 ///
 /// # Worst-case complexity
@@ -131,11 +133,13 @@ fn decimals_with_guard(
 /// `3` and the first `digits` decimals of an approximation of pi within [`ERROR_BOUND`] units
 /// of the last, and the checks its binary form passed.
 ///
-/// The square root and the conversion's powers of ten do not depend on the series: with two
-/// threads or more, and numbers big enough to detach, they are computed on a thread of their
-/// own while the series runs, which fills the cores the series leaves idle near the root of its
-/// tree. The division runs on one core; beside it, the other computes the power of ten the
-/// conversion's top split multiplies by. The binary result is checked at the positions
+/// The square root does not depend on the series: with two threads or more, and numbers big
+/// enough to detach, it is computed on a thread of its own while the series runs, which fills
+/// the cores the series leaves idle near the root of its tree. The conversion's powers of ten
+/// are computed beside the checks, after the division: held from the series on, they were a
+/// sixth of what was alive at the peaks of the series and of the division at $10^9$ digits
+/// (docs/PERFORMANCE.md, "A billion digits in 8 GiB"). The division runs on one core. The
+/// binary result is checked at the positions
 /// [`hex_check::positions`] chooses before it is scaled to decimal and converted. Every big step
 /// is [`detached`], so a cancel is seen within milliseconds at any size.
 fn with_guard_digits(
@@ -147,46 +151,45 @@ fn with_guard_digits(
     let cancelled = || reporter.is_cancelled();
     let bits = approximation::fraction_bits(digits);
     let beside = uses_an_idle_core(threads, bits);
-    let prepare = move || (approximation::square_root(bits), Powers::for_width(width));
 
     reporter.enter(Phase::Series)?;
-    let beside_the_series = beside.then(|| detach::start(prepare));
+    let beside_the_series = beside.then(|| detach::start(move || approximation::square_root(bits)));
     let sum = chudnovsky::sum(terms_for(digits), threads, reporter)?;
 
     reporter.enter(Phase::SquareRoot)?;
-    let (root, powers) = match beside_the_series {
-        Some(preparation) => preparation.wait(&cancelled)?,
-        None => detached(bits, &cancelled, prepare)?,
+    let root = match beside_the_series {
+        Some(root) => root.wait(&cancelled)?,
+        None => detached(bits, &cancelled, move || approximation::square_root(bits))?,
     };
-    // Computed beside the series, their time is in the series' share of the bar already.
+    // Computed beside the series, its time is in the series' share of the bar already.
     if !beside {
-        reporter.advance(cost::square_root(bits) + Powers::units(width));
+        reporter.advance(cost::square_root(bits));
     }
 
     reporter.enter(Phase::Division)?;
-    let beside_the_division = beside.then(|| detach::start(move || decimal::high_scale(width)));
     let binary = detached(bits, &cancelled, move || approximation::quotient(sum, root))?;
-    let high_scale = match beside_the_division {
-        Some(power) => Some(power.wait(&cancelled)?),
-        None => None,
-    };
     reporter.advance(cost::division(bits));
 
     reporter.enter(Phase::Checking)?;
+    let beside_the_checks = beside.then(|| detach::start(move || Powers::for_width(width)));
     let checks = check_positions(digits, threads)
         .into_iter()
         .map(|n| hex_check::check(&binary, bits, n, threads, reporter))
         .collect::<Result<Vec<_>, _>>()?;
+    let powers = Arc::new(match beside_the_checks {
+        Some(powers) => powers.wait(&cancelled)?,
+        None => detached(bits, &cancelled, move || Powers::for_width(width))?,
+    });
+    reporter.advance(Powers::units(width));
 
     reporter.enter(Phase::Conversion)?;
-    let scale = match high_scale {
-        Some(scale) => scale,
-        None => {
-            let scale = detached(bits, &cancelled, move || decimal::high_scale(width))?;
-            reporter.advance(decimal::high_scale_units(width));
-            scale
-        }
+    let scale = {
+        let powers = Arc::clone(&powers);
+        detached(bits, &cancelled, move || {
+            decimal::high_scale(width, &powers)
+        })?
     };
+    reporter.advance(decimal::high_scale_units(width));
     // 3 < pi < 4 and the error is a few units, so x has exactly one digit before the point.
     let text = decimal::binary_to_decimal(binary, bits, scale, width, &powers, threads, reporter)?;
     Ok((text, checks))
@@ -197,7 +200,8 @@ fn with_guard_digits(
 fn units(digits: u64, threads: usize) -> u64 {
     let rest = units_before_checks(digits, threads);
     let checks = hex_check::units(&positions_within(digits, threads, rest));
-    rest + cost::timed(Phase::Checking, threads, checks)
+    // The conversion's powers are computed beside the checks, or after them on one thread.
+    rest + cost::timed(Phase::Checking, threads, checks + Powers::units(digits + 1))
 }
 
 /// Where [`with_guard_digits`] checks its binary result.
@@ -218,30 +222,22 @@ fn units_before_checks(digits: u64, threads: usize) -> u64 {
     let bits = approximation::fraction_bits(digits);
     let beside = uses_an_idle_core(threads, bits);
     let timed = |phase, units| cost::timed(phase, threads, units);
-    // Beside the series, the square root and the powers take no time of their own; beside the
-    // division, nor does the top split's power.
-    let (preparation, high_scale) = if beside {
-        (0, 0)
-    } else {
-        (
-            cost::square_root(bits) + Powers::units(digits + 1),
-            decimal::high_scale_units(digits + 1),
-        )
-    };
+    // Beside the series, the square root takes no time of its own.
+    let square_root = if beside { 0 } else { cost::square_root(bits) };
     timed(
         Phase::Series,
         chudnovsky::progress_units(terms_for(digits), threads),
-    ) + timed(Phase::SquareRoot, preparation)
+    ) + timed(Phase::SquareRoot, square_root)
         + timed(Phase::Division, cost::division(bits))
         + timed(
             Phase::Conversion,
-            high_scale + decimal::units(digits + 1, bits),
+            decimal::high_scale_units(digits + 1) + decimal::units(digits + 1, bits),
         )
 }
 
 /// Whether work that does not depend on the step in progress runs beside it, on a thread of its
-/// own: the square root and the powers beside the series, the top split's power of ten beside
-/// the division. It takes a second thread, and numbers big enough to be worth one.
+/// own: the square root beside the series, the conversion's powers beside the checks. It takes
+/// a second thread, and numbers big enough to be worth one.
 fn uses_an_idle_core(threads: usize, bits: u64) -> bool {
     threads >= 2 && bits >= DETACH_MIN_BITS
 }

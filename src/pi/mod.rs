@@ -20,7 +20,8 @@
 //! - `guard`: whether guard digits decide a truncation;
 //! - `decimal`: conversion to decimal, by divide and conquer over shared powers of ten, divided
 //!   by their reciprocals;
-//! - `product`: the biggest products in less memory, by one level of Karatsuba's method;
+//! - `product`: the biggest products in less memory, by one level of Karatsuba's method or in
+//!   pieces; `division`: the one big division in less memory, in two halves;
 //! - `detach`: big operations on their own thread, so a cancel is seen while they run;
 //! - `cost`: what each step costs, so progress follows time; `memory`: the peak it holds, so
 //!   a scheduler starts it only where it fits;
@@ -38,6 +39,7 @@ mod cost;
 mod decimal;
 mod detach;
 mod digits;
+mod division;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod guard;
