@@ -96,6 +96,11 @@ bench-web *args="10":
 bench-memory *sizes="1000000 3000000 10000000 30000000 100000000":
     cargo bench --bench memory -- {{sizes}}
 
+# How soon a cancel takes effect: one run per point, each cancelled that many seconds into that
+# phase (series, square-root, division, checking, conversion); fails past 100 ms
+bench-cancel n="1000000000" threads="2" *points="series:120 division:20 checking:10 conversion:30":
+    for point in {{points}}; do cargo bench --bench cancel -- {{n}} {{threads}} "$point"; done
+
 # What one big multiplication holds while it runs, for factors of the given sizes in MB
 bench-product-memory *megabytes="8 16 32 64 128":
     cargo bench --bench product_memory -- {{megabytes}}

@@ -2,8 +2,10 @@
 //! digits prove the truncation right.
 
 use std::sync::Arc;
+use std::thread;
 
 use super::approximation::{self, ERROR_BOUND, terms_for};
+use super::bbp;
 use super::chudnovsky;
 use super::control::{Control, EngineError, Phase};
 use super::cost;
@@ -69,7 +71,8 @@ pub fn decimals(n: u64, options: Options, control: &dyn Control) -> Result<Vec<u
 ///
 /// Before the binary result is converted, its bits at a few positions far after the point are
 /// compared with the same bits from Bellard's formula, computed on their own (see
-/// [`hex_check`]); they cost about 12% of the time.
+/// [`hex_check`]); they cost about 12% of the time, less on two threads, where one of them
+/// runs beside the division.
 ///
 /// # Errors
 /// [`EngineError::Cancelled`] when `control` asks to stop; [`EngineError::CheckFailed`] when the
@@ -138,10 +141,11 @@ fn decimals_with_guard(
 /// the cores the series leaves idle near the root of its tree. The conversion's powers of ten
 /// are computed beside the checks, after the division: held from the series on, they were a
 /// sixth of what was alive at the peaks of the series and of the division at $10^9$ digits
-/// (docs/PERFORMANCE.md, "A billion digits in 8 GiB"). The division runs on one core. The
-/// binary result is checked at the positions
-/// [`hex_check::positions`] chooses before it is scaled to decimal and converted. Every big step
-/// is [`detached`], so a cancel is seen within milliseconds at any size.
+/// (docs/PERFORMANCE.md, "A billion digits in 8 GiB"). The binary result is checked at the
+/// positions [`hex_check::positions`] chooses before it is scaled to decimal and converted; the
+/// division runs on one core, so the nearer check's bits of Bellard's formula, which do not
+/// depend on the result, are computed on the other meanwhile. Every big step is [`detached`], so
+/// a cancel is seen within milliseconds at any size.
 fn with_guard_digits(
     digits: u64,
     threads: usize,
@@ -167,15 +171,36 @@ fn with_guard_digits(
     }
 
     reporter.enter(Phase::Division)?;
-    let binary = detached(bits, &cancelled, move || approximation::quotient(sum, root))?;
-    reporter.advance(cost::division(bits));
+    let (now, early) = split_checks(check_positions(digits, threads), beside);
+    // The division runs on one core; a check runs on the other meanwhile.
+    let (binary, early) = thread::scope(|scope| {
+        let early = early.map(|n| scope.spawn(move || hex_check::expected(n, 1, reporter)));
+        let binary = detached(bits, &cancelled, move || approximation::quotient(sum, root));
+        let early = early.map(|early| {
+            early
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (binary, early)
+    });
+    let binary = binary?;
+    let early = early.transpose()?;
+    // What the check beside it reported already stands for as much of the division's time.
+    let early_units = early.map_or(0, |expected| bbp::units(expected.position()));
+    reporter.advance(cost::division(bits).saturating_sub(early_units));
 
     reporter.enter(Phase::Checking)?;
     let beside_the_checks = beside.then(|| detach::start(move || Powers::for_width(width)));
-    let checks = check_positions(digits, threads)
+    let mut checks = now
         .into_iter()
-        .map(|n| hex_check::check(&binary, bits, n, threads, reporter))
+        .map(|n| {
+            let expected = hex_check::expected(n, threads, reporter)?;
+            hex_check::compare(&binary, bits, expected)
+        })
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(expected) = early {
+        checks.push(hex_check::compare(&binary, bits, expected)?);
+    }
     let powers = Arc::new(match beside_the_checks {
         Some(powers) => powers.wait(&cancelled)?,
         None => detached(bits, &cancelled, move || Powers::for_width(width))?,
@@ -198,10 +223,29 @@ fn with_guard_digits(
 /// The estimated time of [`with_guard_digits`], in the units of [`cost`] weighed by
 /// [`cost::time_weight`].
 fn units(digits: u64, threads: usize) -> u64 {
+    let bits = approximation::fraction_bits(digits);
     let rest = units_before_checks(digits, threads);
-    let checks = hex_check::units(&positions_within(digits, threads, rest));
+    let (now, early) = split_checks(
+        positions_within(digits, threads, rest),
+        uses_an_idle_core(threads, bits),
+    );
+    // The early check takes time of its own only where it outlasts the division.
+    let early = early.map_or(0, bbp::units);
+    let overrun = early.saturating_sub(cost::division(bits));
     // The conversion's powers are computed beside the checks, or after them on one thread.
-    rest + cost::timed(Phase::Checking, threads, checks + Powers::units(digits + 1))
+    let checks = hex_check::units(&now) + Powers::units(digits + 1);
+    rest + overrun + cost::timed(Phase::Checking, threads, checks)
+}
+
+/// The positions to check after the division, and the one to check beside it where a core is
+/// idle: the nearest, the cheapest to fit in the division's time.
+fn split_checks(mut positions: Vec<u64>, beside: bool) -> (Vec<u64>, Option<u64>) {
+    let early = if beside && positions.len() > 1 {
+        positions.pop()
+    } else {
+        None
+    };
+    (positions, early)
 }
 
 /// Where [`with_guard_digits`] checks its binary result.

@@ -5,7 +5,10 @@
 //! The guard digits prove the truncation and the known checksums reach only $10^8$ digits;
 //! this check reaches past them, and it costs time that grows with the position checked. So the
 //! positions follow the task: the farthest one whose cost is [`FAR_SHARE`] of the rest of the
-//! computation's estimated time, and one halfway to it, together about 12% of it.
+//! computation's estimated time, and one halfway to it, together about 12% of its work. The
+//! expected bits do not depend on the result ([`expected`]), so on two threads the nearer one is
+//! computed beside the division, which runs on one core, and only the farther one adds to the
+//! time: about 11% of it at $10^9$ digits (docs/PERFORMANCE.md).
 
 use std::fmt;
 
@@ -95,12 +98,42 @@ pub(crate) fn units(positions: &[u64]) -> u64 {
     positions.iter().map(|&n| bbp::units(n)).sum()
 }
 
+/// Bellard's formula's 64 bits at one position, computed before or beside the result they
+/// check (they do not depend on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Expected {
+    n: u64,
+    bits: u64,
+}
+
+impl Expected {
+    /// The bit position after the point where the bits start.
+    pub(crate) fn position(self) -> u64 {
+        self.n
+    }
+}
+
+/// The bits that start `n` bits after the point, by Bellard's formula on up to `threads`
+/// threads, for [`compare`].
+///
+/// # Errors
+/// [`EngineError::Cancelled`] when `reporter` asks to stop.
+pub(crate) fn expected(
+    n: u64,
+    threads: usize,
+    reporter: &Reporter<'_>,
+) -> Result<Expected, EngineError> {
+    let bits = bbp::fraction_bits(n, threads, reporter)?;
+    Ok(Expected { n, bits })
+}
+
 /// Checks the bits of `result`, an approximation of $\pi \cdot 2^B$ for `fraction_bits` $= B$
 /// within a few units, that start `n` bits after the point.
 ///
 /// # Errors
 /// [`EngineError::CheckFailed`] when they disagree with Bellard's formula by more than its
 /// error bound; [`EngineError::Cancelled`] when `reporter` asks to stop.
+#[cfg(test)]
 pub(crate) fn check(
     result: &Natural,
     fraction_bits: u64,
@@ -108,8 +141,21 @@ pub(crate) fn check(
     threads: usize,
     reporter: &Reporter<'_>,
 ) -> Result<HexCheck, EngineError> {
+    compare(result, fraction_bits, expected(n, threads, reporter)?)
+}
+
+/// Checks the bits of `result`, an approximation of $\pi \cdot 2^B$ for `fraction_bits` $= B$
+/// within a few units, against the `expected` ones.
+///
+/// # Errors
+/// [`EngineError::CheckFailed`] when they disagree by more than Bellard's formula's error bound.
+pub(crate) fn compare(
+    result: &Natural,
+    fraction_bits: u64,
+    expected: Expected,
+) -> Result<HexCheck, EngineError> {
+    let Expected { n, bits: expected } = expected;
     let computed = window(result, fraction_bits, n);
-    let expected = bbp::fraction_bits(n, threads, reporter)?;
     let distance = computed
         .wrapping_sub(expected)
         .min(expected.wrapping_sub(computed));

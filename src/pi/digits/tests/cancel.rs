@@ -86,7 +86,13 @@ impl Control for DivisionWatch {
         let now = Some(Instant::now());
         match progress.phase {
             Phase::Division => {
-                *self.division.lock().expect("watch lock") = now;
+                // The first report of the division marks its start: on two threads the check
+                // beside it reports on.
+                let mut division = self.division.lock().expect("watch lock");
+                if division.is_some() {
+                    return;
+                }
+                *division = now;
                 if self.cancel_during_division {
                     let cancelled = Arc::clone(&self.cancelled);
                     std::thread::spawn(move || {
@@ -109,10 +115,17 @@ impl Control for DivisionWatch {
 fn a_cancel_during_the_division_returns_before_the_division_could_have_finished() {
     // The division of two million decimals is one malachite call that checks nothing. First
     // see how long it takes here, then cancel one just after it starts: the computation must
-    // return in a fraction of that time, so the cancel was seen while the division ran.
+    // return in a fraction of that time, so the cancel was seen while the division ran. On two
+    // threads a check runs beside the division, and it must stop as promptly.
+    for threads in [1, 2] {
+        a_cancel_during_the_division_returns_promptly_on(threads);
+    }
+}
+
+fn a_cancel_during_the_division_returns_promptly_on(threads: usize) {
     let n = 2_000_000;
     let watch = DivisionWatch::new(false);
-    decimals(n, Options { threads: 1 }, &watch).expect("not cancelled");
+    decimals(n, Options { threads }, &watch).expect("not cancelled");
     let started = watch
         .division
         .lock()
@@ -126,7 +139,7 @@ fn a_cancel_during_the_division_returns_before_the_division_could_have_finished(
     let division = ended - started;
 
     let watch = DivisionWatch::new(true);
-    let outcome = decimals(n, Options { threads: 1 }, &watch);
+    let outcome = decimals(n, Options { threads }, &watch);
     let returned = Instant::now();
     assert_eq!(outcome, Err(EngineError::Cancelled));
     let started = watch
@@ -138,7 +151,7 @@ fn a_cancel_during_the_division_returns_before_the_division_could_have_finished(
     let waited = returned - started;
     assert!(
         waited * 3 < division,
-        "a cancel took {waited:?}; the division alone takes {division:?}"
+        "{threads} thread(s): a cancel took {waited:?}; the division alone takes {division:?}"
     );
 }
 
