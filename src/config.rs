@@ -49,7 +49,7 @@ pub struct ServeArgs {
     #[arg(long, env = "PILANE_THREADS")]
     pub threads: Option<NonZeroUsize>,
     /// The largest n a task may ask for.
-    #[arg(long, env = "PILANE_MAX_DIGITS", default_value_t = 100_000_000)]
+    #[arg(long, env = "PILANE_MAX_DIGITS", default_value_t = 1_000_000_000)]
     pub max_digits: u64,
     /// Memory the computations and the search index may hold together, like 8GiB, 8GB, 512MiB
     /// or 900MB; a task starts only when its estimated peak fits what is left [default: three
@@ -322,7 +322,7 @@ mod tests {
             config.map(|c| c.bind.to_string()),
             Some("127.0.0.1:8080".to_owned())
         );
-        assert_eq!(config.map(|c| c.max_digits), Some(100_000_000));
+        assert_eq!(config.map(|c| c.max_digits), Some(1_000_000_000));
         // Each computation gets the cores no other one holds.
         assert_eq!(config.map(|c| c.threads_per_task), Some(None));
         assert_eq!(

@@ -106,9 +106,11 @@ impl PhaseTimer {
                 .get(i + 1)
                 .map_or((end, 1.0), |next| (next.started, next.fraction));
             let took = until - seen.started;
-            let peak = seen
-                .peak_kb
-                .map_or_else(|| "?".to_owned(), |kb| format!("{} MB", kb / 1000));
+            // In MB of 10^6 bytes, as GNU time's kB (KiB) become in docs/PERFORMANCE.md.
+            let peak = seen.peak_kb.map_or_else(
+                || "?".to_owned(),
+                |kb| format!("{} MB", kb * 1024 / 1_000_000),
+            );
             eprintln!(
                 "{:<12} {:>9.3} s {:>5.1}% {:>9.1}% {:>9}",
                 seen.phase.as_str(),

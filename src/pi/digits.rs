@@ -71,8 +71,8 @@ pub fn decimals(n: u64, options: Options, control: &dyn Control) -> Result<Vec<u
 ///
 /// Before the binary result is converted, its bits at a few positions far after the point are
 /// compared with the same bits from Bellard's formula, computed on their own (see
-/// [`hex_check`]); they cost about 12% of the time, less on two threads, where one of them
-/// runs beside the division.
+/// [`hex_check`]); they cost about 12% of the work, and less of the time on two threads, where
+/// one of them runs beside the division.
 ///
 /// # Errors
 /// [`EngineError::Cancelled`] when `control` asks to stop; [`EngineError::CheckFailed`] when the
@@ -143,8 +143,8 @@ fn decimals_with_guard(
 /// sixth of what was alive at the peaks of the series and of the division at $10^9$ digits
 /// (docs/PERFORMANCE.md, "A billion digits in 8 GiB"). The binary result is checked at the
 /// positions [`hex_check::positions`] chooses before it is scaled to decimal and converted; the
-/// division runs on one core, so the nearer check's bits of Bellard's formula, which do not
-/// depend on the result, are computed on the other meanwhile. Every big step is [`detached`], so
+/// division runs on one core, so one check's bits of Bellard's formula, which do not depend on
+/// the result, are computed on the other meanwhile (see [`split_checks`]). Every big step is [`detached`], so
 /// a cancel is seen within milliseconds at any size.
 fn with_guard_digits(
     digits: u64,
@@ -171,7 +171,7 @@ fn with_guard_digits(
     }
 
     reporter.enter(Phase::Division)?;
-    let (now, early) = split_checks(check_positions(digits, threads), beside);
+    let (now, early) = split_checks(check_positions(digits, threads), bits, beside);
     // The division runs on one core; a check runs on the other meanwhile.
     let (binary, early) = thread::scope(|scope| {
         let early = early.map(|n| scope.spawn(move || hex_check::expected(n, 1, reporter)));
@@ -200,6 +200,7 @@ fn with_guard_digits(
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(expected) = early {
         checks.push(hex_check::compare(&binary, bits, expected)?);
+        checks.sort_by_key(|check| std::cmp::Reverse(check.position));
     }
     let powers = Arc::new(match beside_the_checks {
         Some(powers) => powers.wait(&cancelled)?,
@@ -227,6 +228,7 @@ fn units(digits: u64, threads: usize) -> u64 {
     let rest = units_before_checks(digits, threads);
     let (now, early) = split_checks(
         positions_within(digits, threads, rest),
+        bits,
         uses_an_idle_core(threads, bits),
     );
     // The early check takes time of its own only where it outlasts the division.
@@ -238,14 +240,19 @@ fn units(digits: u64, threads: usize) -> u64 {
 }
 
 /// The positions to check after the division, and the one to check beside it where a core is
-/// idle: the nearest, the cheapest to fit in the division's time.
-fn split_checks(mut positions: Vec<u64>, beside: bool) -> (Vec<u64>, Option<u64>) {
-    let early = if beside && positions.len() > 1 {
-        positions.pop()
-    } else {
-        None
-    };
-    (positions, early)
+/// idle: the one whose estimated time is nearest the division's of `bits` bits. The division
+/// leaves the other core idle for its whole time, so the more of that the check fills, the less
+/// is left for after it, and a check a little longer than the division still leaves less.
+fn split_checks(mut positions: Vec<u64>, bits: u64, beside: bool) -> (Vec<u64>, Option<u64>) {
+    if !beside || positions.len() < 2 {
+        return (positions, None);
+    }
+    let division = cost::division(bits);
+    let early = (0..positions.len())
+        .min_by_key(|&i| bbp::units(positions[i]).abs_diff(division))
+        .unwrap_or(0);
+    let early = positions.remove(early);
+    (positions, Some(early))
 }
 
 /// Where [`with_guard_digits`] checks its binary result.

@@ -31,7 +31,7 @@ async fn a_task_that_could_never_fit_the_memory_budget_is_refused_with_what_it_n
         .await;
     assert_eq!(refused.status(), 422);
     let message = api_error(refused).await;
-    // The estimate follows the measured peaks (about 160 MB at 10^7 on one thread).
+    // The estimate follows the measured peaks (about 192 MB at 10^7 on one thread).
     let needs = (pilane::pi::peak_memory(10_000_000, 1) as f64 / 1e6).round();
     assert!(
         message.contains(&format!(
@@ -51,7 +51,7 @@ async fn a_task_that_could_never_fit_the_memory_budget_is_refused_with_what_it_n
 
 #[tokio::test]
 async fn queued_tasks_wait_for_memory_as_they_wait_for_cores() {
-    // Two workers, but memory for one task of 3,000,000 digits at a time (about 59 MB each).
+    // Two workers, but memory for one task of 3,000,000 digits at a time (about 55 MB each).
     let app = TestApp::spawn_with(|config| {
         config.workers = 2;
         config.max_digits = 10_000_000;

@@ -163,6 +163,48 @@ fn two_million_decimals_on_every_thread_count_match_the_known_checksums() {
 }
 
 #[test]
+fn two_million_decimals_on_two_threads_pass_the_same_checks_as_on_one_farthest_first() {
+    // On two threads one check runs beside the division; the checks and their order are the
+    // same as where both run after it.
+    let n = 2_000_000;
+    let on = |threads| match compute(n, Options { threads }, &Unobserved) {
+        Ok(computed) => computed.hex_checks,
+        Err(err) => panic!("{threads} thread(s): {err}"),
+    };
+    let two = on(2);
+    assert_eq!(two.len(), 2, "{two:?}");
+    assert!(two[0].position > two[1].position, "farthest first: {two:?}");
+    let one = on(1);
+    assert_eq!(one.len(), 2, "{one:?}");
+    assert!(one[0].position > one[1].position, "farthest first: {one:?}");
+}
+
+#[test]
+fn the_check_beside_the_division_is_the_one_whose_time_is_nearest_the_divisions() {
+    let bits = approximation::fraction_bits(1_000_000_000);
+    let (far, near) = (bits / 4 * 4 - 68, bits / 8 * 4);
+    let gap = |n, division_bits| bbp::units(n).abs_diff(cost::division(division_bits));
+    // At a billion digits the check at the end takes about as long as the division.
+    assert!(gap(far, bits) < gap(near, bits));
+    assert_eq!(
+        split_checks(vec![far, near], bits, true),
+        (vec![near], Some(far))
+    );
+    // Beside a much shorter division, the nearer check.
+    let short = approximation::fraction_bits(10_000_000);
+    assert!(gap(near, short) < gap(far, short));
+    assert_eq!(
+        split_checks(vec![far, near], short, true),
+        (vec![far], Some(near))
+    );
+    // On one thread nothing runs beside the division.
+    assert_eq!(
+        split_checks(vec![far, near], bits, false),
+        (vec![far, near], None)
+    );
+}
+
+#[test]
 fn a_hundred_thousand_decimals_match_the_trusted_fixture() {
     assert_trusted(100_000, 1);
 }
