@@ -2,9 +2,9 @@
 //! process, asks it to stop a given time after a phase began, and prints how long
 //! `pilane::pi::compute` took to return after that. Every big operation runs detached and is
 //! polled every 10 ms (`src/pi/detach.rs`); what this measures is whether anything between the
-//! polls runs long at this size. One cancel a process: the operation in flight at a cancel finishes
-//! in the background, and it would slow the next run. `just bench-cancel [n] [threads] [phase:seconds
-//! ...]`; the figures go to docs/PERFORMANCE.md ("Cancel and progress").
+//! polls runs long at this size. One cancel a process: the operation in flight at a cancel
+//! finishes in the background, and it would slow the next run. `just bench-cancel [n] [threads]
+//! [phase:seconds ...]`; the figures go to docs/PERFORMANCE.md ("Cancel and progress").
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -46,7 +46,7 @@ use malachite::base::num::logic::traits::SignificantBits;
 use super::common_factors::{self, Primes};
 use super::control::Cancelled;
 use super::cost;
-use super::detach::detached;
+use super::detach::{self, DETACH_MIN_BITS, detached_from};
 use super::progress::Reporter;
 use super::sieve::Sieve;
 use super::tree_shape::{Shape, cost_integral, shape};
@@ -69,6 +69,14 @@ pub(crate) const LEAF_TERMS: u64 = 32;
 
 /// Below this many terms a range is not worth a thread of its own.
 pub(crate) const PARALLEL_MIN_TERMS: u64 = 1024;
+
+/// Merges whose left range has this many bits of $P$, $Q$ and $T$ or more run [`detached`]. A
+/// merge is several products and the common factors' divisions: at [`DETACH_MIN_BITS`] it took
+/// up to 50 ms inline, and a cancel in the series of $10^9$ digits 80 ms (docs/PERFORMANCE.md,
+/// "Cancel and progress").
+///
+/// [`detached`]: super::detach::detached
+const MERGE_DETACH_MIN_BITS: u64 = DETACH_MIN_BITS / 4;
 
 /// The sum of terms $[0, N)$: $\sum_{k<N} a_k = T / (Q_{odd} \cdot 2^{q_{shift}})$.
 pub(crate) struct SeriesSum {
@@ -119,8 +127,9 @@ struct Summation<'a> {
 /// the tree is split decides which common factors are divided out.
 ///
 /// Progress is counted in the units of [`progress_units`]; cancellation is checked at every node
-/// of the tree above [`LEAF_TERMS`], and the big merges near the root are [`detached`] so that
-/// a cancel is seen while they run.
+/// of the tree above [`LEAF_TERMS`], and the big merges near the root are
+/// [`detached`](super::detach::detached) so that a cancel is seen while they run; on a cancel,
+/// what the finished halves hold is freed on a thread of its own.
 ///
 /// # Worst-case complexity
 /// $T(n) = O(n \log^3 n \log\log n)$
@@ -143,7 +152,12 @@ pub(crate) fn sum(
     } else {
         None
     };
-    sum_with(terms, threads, sieve.as_ref(), progress)
+    let sum = sum_with(terms, threads, sieve.as_ref(), progress);
+    if sum.is_err() {
+        // Hundreds of megabytes at 10^9 digits: freed off the cancel's path.
+        detach::drop_in_background(sieve);
+    }
+    sum
 }
 
 /// [`sum`], dividing out common factors only when there is a `sieve`.
@@ -241,19 +255,24 @@ fn split(
         primes: sieved,
     };
     let (left, right) = if parallel {
-        let (left, right) = thread::scope(|scope| {
+        thread::scope(|scope| {
             let left = scope.spawn(|| split(a, mid, left_needs, left_threads, summation));
             let right = split(mid, b, right_needs, right_threads, summation);
             (join(left), right)
-        });
-        (left?, right?)
+        })
     } else {
-        (
-            split(a, mid, left_needs, left_threads, summation)?,
-            split(mid, b, right_needs, right_threads, summation)?,
-        )
+        let left = split(a, mid, left_needs, left_threads, summation)?;
+        let right = split(mid, b, right_needs, right_threads, summation);
+        (Ok(left), right)
     };
-    progress.check()?;
+    // On a cancel, what one half finished goes on a thread of its own to be freed.
+    let (left, right) = match (left, right) {
+        (Ok(left), Ok(right)) if !progress.is_cancelled() => (left, right),
+        (left, right) => {
+            detach::drop_in_background((left.ok(), right.ok()));
+            return Err(Cancelled);
+        }
+    };
     // A merge multiplies all three of the left range's numbers (after dividing P_l and Q_r when
     // it divides out common factors), so its time, which decides whether it is detached, grows
     // with their sum, not with Q alone: counted by Q, long merges would run inline, where a
@@ -264,9 +283,12 @@ fn split(
     // digits on 2 threads that took the series' peak from 1,053 MB to 1,390 MB, for 0.8 s (3%)
     // of the series' time.
     let products_in_parallel = parallel && !(a == 0 && b == summation.terms);
-    let merged = detached(bits, &|| progress.is_cancelled(), move || {
-        merge(left, right, needs, products_in_parallel)
-    })?;
+    let merged = detached_from(
+        MERGE_DETACH_MIN_BITS,
+        bits,
+        &|| progress.is_cancelled(),
+        move || merge(left, right, needs, products_in_parallel),
+    )?;
     progress.advance(merge_units(a, b));
     Ok(merged)
 }

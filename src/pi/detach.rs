@@ -106,13 +106,41 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
+    detached_from(DETACH_MIN_BITS, bits, cancelled, work)
+}
+
+/// [`detached`], on a thread of its own from `min_bits` bits on: for operations that take
+/// longer per bit than most.
+///
+/// # Errors
+/// [`Cancelled`] when `cancelled` says so before or while `work` runs.
+pub(crate) fn detached_from<T, F>(
+    min_bits: u64,
+    bits: u64,
+    cancelled: &dyn Fn() -> bool,
+    work: F,
+) -> Result<T, Cancelled>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
     if cancelled() {
         return Err(Cancelled);
     }
-    if bits < DETACH_MIN_BITS {
+    if bits < min_bits {
         return Ok(work());
     }
     start(work).wait(cancelled)
+}
+
+/// Drops `value` on a thread of its own, or here if no thread can be started. The numbers a
+/// cancelled computation held go back to the kernel page by page, gigabytes of them at $10^9$
+/// digits, and that takes longer than a cancel may.
+pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
+    // Where the thread cannot start, the closure, and the value with it, is dropped right here.
+    let _ = thread::Builder::new()
+        .name("pi-drop".to_owned())
+        .spawn(move || drop(value));
 }
 
 fn take<F>(slot: &Mutex<Option<F>>) -> Option<F> {
@@ -145,6 +173,22 @@ mod tests {
         });
         release.store(true, Ordering::SeqCst);
         assert_eq!(outcome, Err(Cancelled));
+    }
+
+    #[test]
+    fn what_a_cancel_leaves_is_freed_on_another_thread() {
+        struct Numbers(mpsc::Sender<thread::ThreadId>);
+        impl Drop for Numbers {
+            fn drop(&mut self) {
+                let _ = self.0.send(thread::current().id());
+            }
+        }
+        let (sender, dropped_on) = mpsc::channel();
+        drop_in_background(Numbers(sender));
+        let dropped_on = dropped_on
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the value is dropped");
+        assert_ne!(dropped_on, thread::current().id());
     }
 
     #[test]

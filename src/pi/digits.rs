@@ -144,8 +144,8 @@ fn decimals_with_guard(
 /// (docs/PERFORMANCE.md, "A billion digits in 8 GiB"). The binary result is checked at the
 /// positions [`hex_check::positions`] chooses before it is scaled to decimal and converted; the
 /// division runs on one core, so one check's bits of Bellard's formula, which do not depend on
-/// the result, are computed on the other meanwhile (see [`split_checks`]). Every big step is [`detached`], so
-/// a cancel is seen within milliseconds at any size.
+/// the result, are computed on the other meanwhile (see [`split_checks`]). Every big step is
+/// [`detached`], so a cancel is seen within milliseconds at any size.
 fn with_guard_digits(
     digits: u64,
     threads: usize,

@@ -6,9 +6,9 @@
 //! this check reaches past them, and it costs time that grows with the position checked. So the
 //! positions follow the task: the farthest one whose cost is [`FAR_SHARE`] of the rest of the
 //! computation's estimated time, and one halfway to it, together about 12% of its work. The
-//! expected bits do not depend on the result ([`expected`]), so on two threads the nearer one is
-//! computed beside the division, which runs on one core, and only the farther one adds to the
-//! time: about 11% of it at $10^9$ digits (docs/PERFORMANCE.md).
+//! expected bits do not depend on the result ([`expected`]), so on two threads one of them is
+//! computed beside the division, which runs on one core, and only the other adds to the time: the
+//! checking phase took 6.4% of it at $10^9$ digits (docs/PERFORMANCE.md).
 
 use std::fmt;
 

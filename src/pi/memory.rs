@@ -5,9 +5,10 @@
 //! `pilane digits N --threads T` (release build, `/usr/bin/time -v`, see docs/PERFORMANCE.md,
 //! "Memory"), which includes the process itself (about 20 MB). Between them the estimate follows
 //! the straight line through the two neighbours on log-log axes; past the last one it goes on
-//! along the last segment's slope, or in proportion to n where that slope is less. The peak grows a little faster than n (the numbers at the
-//! top of the series and the conversion's tree), and the line between measurements lies above
-//! such a curve, so the estimate errs high, never low by more than the measurements' own noise.
+//! along the last segment's slope, or in proportion to n where that slope is less. The peak
+//! grows a little faster than n (the numbers at the top of the series and the conversion's
+//! tree), and the line between measurements lies above such a curve, so the estimate errs high,
+//! never low by more than the measurements' own noise.
 
 /// Peaks measured on 1 and 2 threads, in kB, by n. More threads hold more of the series' tree
 /// at once; they are estimated as 2 threads' peak grown in proportion to the thread count, an
