@@ -23,6 +23,7 @@ use std::thread;
 
 use super::control::Cancelled;
 use super::cost;
+use super::detach;
 use super::progress::Reporter;
 
 /// The seven series of Bellard's formula: the denominator $a k + b$, the power of two $2^e$
@@ -71,14 +72,7 @@ pub(crate) fn fraction_bits(
                 scope.spawn(move || sum_terms(n, from, to, reporter))
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect::<Vec<_>>()
+        workers.into_iter().map(detach::join).collect::<Vec<_>>()
     });
     let mut sum = tail(n, full);
     for part in sums {

@@ -46,7 +46,7 @@ use malachite::base::num::logic::traits::SignificantBits;
 use super::common_factors::{self, Primes};
 use super::control::Cancelled;
 use super::cost;
-use super::detach::{self, DETACH_MIN_BITS, detached_from};
+use super::detach::{self, DETACH_MIN_BITS, detached_from, join};
 use super::progress::Reporter;
 use super::sieve::Sieve;
 use super::tree_shape::{Shape, cost_integral, shape};
@@ -291,14 +291,6 @@ fn split(
     )?;
     progress.advance(merge_units(a, b));
     Ok(merged)
-}
-
-/// Waits for a scoped thread, passing its panic on unchanged.
-fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
-    match handle.join() {
-        Ok(value) => value,
-        Err(payload) => std::panic::resume_unwind(payload),
-    }
 }
 
 /// Sums a small range term by term: no checks, no threads.

@@ -33,7 +33,7 @@ use malachite::base::num::logic::traits::SignificantBits;
 
 use super::control::Cancelled;
 use super::cost;
-use super::detach::detached;
+use super::detach::{self, detached};
 use super::product::product;
 use super::progress::Reporter;
 
@@ -358,11 +358,7 @@ fn fill_parts(
             let low_part =
                 scope.spawn(|| fill(low, low_out, powers, threads - high_threads, reporter));
             let high_part = fill(high, high_out, powers, high_threads, reporter);
-            let low_part = match low_part.join() {
-                Ok(outcome) => outcome,
-                Err(payload) => std::panic::resume_unwind(payload),
-            };
-            high_part.and(low_part)
+            high_part.and(detach::join(low_part))
         })
     } else {
         fill(high, high_out, powers, threads, reporter)?;

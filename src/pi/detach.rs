@@ -133,6 +133,14 @@ where
     start(work).wait(cancelled)
 }
 
+/// Waits for a scoped thread, passing its panic on unchanged.
+pub(crate) fn join<T>(handle: thread::ScopedJoinHandle<'_, T>) -> T {
+    match handle.join() {
+        Ok(value) => value,
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
 /// Drops `value` on a thread of its own, or here if no thread can be started. The numbers a
 /// cancelled computation held go back to the kernel page by page, gigabytes of them at $10^9$
 /// digits, and that takes longer than a cancel may.

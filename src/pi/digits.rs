@@ -176,11 +176,7 @@ fn with_guard_digits(
     let (binary, early) = thread::scope(|scope| {
         let early = early.map(|n| scope.spawn(move || hex_check::expected(n, 1, reporter)));
         let binary = detached(bits, &cancelled, move || approximation::quotient(sum, root));
-        let early = early.map(|early| {
-            early
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
+        let early = early.map(detach::join);
         (binary, early)
     });
     let binary = binary?;
