@@ -18,7 +18,8 @@
 /// division in two halves and computes the conversion's powers beside the checks: up to
 /// $3 \cdot 10^8$ by `just bench-memory` (`/usr/bin/time -v`), the highest of up to three runs,
 /// since peaks vary from run to run with how the threads' work overlaps (at $3 \cdot 10^6$ on two
-/// threads, 76 to 93 MB); $10^9$ as the largest phase's `VmHWM` from `--timings`.
+/// threads, 76 to 93 MB); $10^8$ on two threads and $10^9$ as the largest phase's `VmHWM` from
+/// `--timings`, whose $10^8$ run peaked higher than the bench's.
 const MEASURED_KB: [(u64, [u64; 2]); 7] = [
     (1_000_000, [23_438, 28_496]),
     (3_000_000, [53_711, 90_820]),
